@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Keelson.Server.Api.Contracts;
+
+using Keelson.Cli.Output;
+
+namespace Keelson.Cli.Commands;
+
+/// <summary><c>keelson package publish | list</c></summary>
+internal static class PackageCommands
+{
+    public static Command Create() => AdminOptions.Group("package", "publish and list payload packages", Publish(), List());
+
+    private static Command Publish()
+    {
+        var version = new Option<string>("--version") { Description = "version of the payload, e.g. 2605.10.0", Required = true };
+        var file = new Option<FileInfo>("--file") { Description = "payload file to upload (streamed)" };
+        var name = new Option<string>("--name") { Description = "file name machines download it as (default: the file's name)" };
+        var url = new Option<string>("--url") { Description = "register a payload hosted elsewhere instead of uploading one" };
+        var size = new Option<long>("--size") { Description = "size in bytes of the payload at --url" };
+        var sha1 = new Option<string>("--sha1") { Description = "base64 SHA-1 of the payload at --url" };
+        var sha256 = new Option<string>("--sha256") { Description = "base64 SHA-256 of the payload at --url" };
+        var command = new Command("publish", "publish a version: upload its payload, or register one hosted elsewhere")
+        {
+            version, file, name, url, size, sha1, sha256,
+        };
+        command.Validators.Add(result =>
+        {
+            var hasFile = result.GetResult(file) is not null;
+            var hasUrl = result.GetResult(url) is not null;
+            if (hasFile == hasUrl)
+            {
+                result.AddError("give either --file (upload) or --url with --size, --sha1 and --sha256 (hosted elsewhere)");
+            }
+            else if (hasUrl && (result.GetResult(size) is null || result.GetResult(sha1) is null || result.GetResult(sha256) is null))
+            {
+                result.AddError("--url needs --size, --sha1 and --sha256");
+            }
+            else if (hasFile && result.GetValue(file) is { Exists: false } missing)
+            {
+                result.AddError($"--file '{missing.FullName}' does not exist");
+            }
+        });
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var client = AdminOptions.Client(parse);
+            var path = AdminOptions.AppPath(parse) + "/packages";
+            PackageInfo package;
+            if (parse.GetValue(file) is { } payload)
+            {
+                var query = $"?version={Uri.EscapeDataString(parse.GetValue(version)!)}&name={Uri.EscapeDataString(parse.GetValue(name) ?? payload.Name)}";
+                package = await client.UploadAsync<PackageInfo>(path + query, payload.FullName, ct);
+            }
+            else
+            {
+                package = await client.SendJsonAsync<PackageInfo>(HttpMethod.Post, path,
+                    new ExternalPackageRequest(parse.GetValue(version), parse.GetValue(url), parse.GetValue(size), parse.GetValue(sha1), parse.GetValue(sha256)), ct);
+            }
+
+            var output = AdminOptions.Output(parse);
+            if (parse.GetValue(AdminOptions.Json))
+            {
+                output.Json(package);
+                return;
+            }
+
+            output.Fields([
+                ("version", package.Version), ("id", package.Id), ("url", package.Url), ("size", package.Size.ToString(Format.Invariant)),
+                ("sha1", package.Sha1), ("sha256", package.Sha256),
+            ]);
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "list the published packages, newest version first");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var packages = await AdminOptions.Client(parse).GetAsync<List<PackageInfo>>(AdminOptions.AppPath(parse) + "/packages", ct);
+            var output = AdminOptions.Output(parse);
+            if (parse.GetValue(AdminOptions.Json))
+            {
+                output.Json(packages);
+                return;
+            }
+
+            output.Table(
+                ["VERSION", "SIZE", "SHA256", "URL", "PUBLISHED"],
+                packages.Select(p => (IReadOnlyList<string?>)[p.Version, p.Size.ToString(Format.Invariant), p.Sha256, p.Url, Format.Time(p.CreatedAt)]));
+        }));
+        return command;
+    }
+}

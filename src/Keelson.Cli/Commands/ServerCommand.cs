@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Keelson.Server;
+using Microsoft.Extensions.Hosting;
+
+namespace Keelson.Cli.Commands;
+
+/// <summary><c>keelson server</c>: runs the update service until stopped.</summary>
+internal static class ServerCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "folder for the SQLite database, payloads and admin token", DefaultValueFactory = _ => "data" };
+        var listen = new Option<string[]>("--listen")
+        {
+            Description = "address to listen on (repeatable; port 0 picks a free one)",
+            DefaultValueFactory = _ => ["http://127.0.0.1:8080"],
+        };
+        listen.Validators.Add(result =>
+        {
+            foreach (var url in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    result.AddError($"--listen '{url}' is not an http(s) URL");
+                }
+            }
+        });
+        var publicUrl = new Option<string>("--public-url") { Description = "URL machines reach this server at (default: the listen address)" };
+        publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
+        var tokenFile = new Option<FileInfo>("--admin-token-file") { Description = "file holding the admin API token (default: $KEELSON_ADMIN_TOKEN, else DATA/admin-token, generated)" };
+        var retention = new Option<string>("--instance-retention") { Description = "prune machines not seen for this long", DefaultValueFactory = _ => "720h" };
+        retention.Validators.Add(result => CliParsing.ValidateDuration(result, "--instance-retention"));
+
+        var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API)")
+        {
+            data, listen, publicUrl, tokenFile, retention,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var options = new ServerOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
+                AdminToken = ReadToken(parse.GetValue(tokenFile)),
+                InstanceRetention = Server.Rollout.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
+            };
+            foreach (var address in parse.GetValue(listen)!)
+            {
+                options.Listen.Add(new Uri(address));
+            }
+
+            Microsoft.AspNetCore.Builder.WebApplication app;
+            try
+            {
+                app = await KeelsonServer.BuildAsync(options, cancellationToken: ct);
+                await app.StartAsync(ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                throw new CliException($"the server could not start: {e.Message}");
+            }
+
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var address in KeelsonServer.Addresses(app))
+            {
+                await output.WriteLineAsync($"keelson server listening on {address}");
+            }
+
+            await output.WriteLineAsync(options.AdminToken is null
+                ? $"admin token in {Path.GetFullPath(Path.Combine(options.DataDirectory, AdminToken.FileName))}"
+                : "admin token as given");
+            await output.FlushAsync(ct);
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }));
+        return command;
+    }
+
+    private static string? ReadToken(FileInfo? file)
+    {
+        if (file is not null)
+        {
+            try
+            {
+                return File.ReadAllText(file.FullName).Trim() is { Length: > 0 } token
+                    ? token
+                    : throw new CliException($"--admin-token-file {file.FullName} is empty");
+            }
+            catch (IOException e)
+            {
+                throw new CliException($"--admin-token-file: {e.Message}");
+            }
+        }
+
+        return Environment.GetEnvironmentVariable("KEELSON_ADMIN_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+
+namespace Keelson.Omaha;
+
+/// <summary>
+/// The <c>errorcode</c> values update_engine reports in <c>&lt;event eventresult="0"&gt;</c>: a code, plus
+/// 2000 + HTTP status for transfer errors, with flag bits OR-ed in for the machine's circumstances.
+/// </summary>
+public static class OmahaErrorCodes
+{
+    public const int PayloadHashMismatch = 10;
+    public const int PayloadSizeMismatch = 11;
+    public const int InvalidMetadataMagic = 21;
+    public const int OmahaRequestXmlParseError = 31;
+    public const int OmahaResponseInvalid = 34;
+    public const int OmahaUpdateDeferredForBackoff = 40;
+
+    /// <summary>The machine booted back into the version it had before the update (CoreOS/Flatcar).</summary>
+    public const int Rollback = 44;
+
+    /// <summary>Transfer errors are reported as this plus the HTTP status: 2404 is HTTP 404.</summary>
+    public const int TransferErrorBase = 2000;
+
+    /// <summary>Set when the machine's boot mode is not normal.</summary>
+    public const long DevModeFlag = 1L << 31;
+
+    /// <summary>Set when an interrupted update was being resumed.</summary>
+    public const long ResumedFlag = 1L << 30;
+
+    /// <summary>Set when the machine runs a test image rather than a signed one.</summary>
+    public const long TestImageFlag = 1L << 29;
+
+    /// <summary>Set when the machine talks to a test Omaha URL rather than the default one.</summary>
+    public const long TestOmahaUrlFlag = 1L << 28;
+
+    /// <summary>All four flag bits.</summary>
+    public const long FlagsMask = DevModeFlag | ResumedFlag | TestImageFlag | TestOmahaUrlFlag;
+
+    /// <summary>
+    /// The code without its flag bits: <c>WithoutFlags(268435490)</c> is 34. A negative value that fits in
+    /// 32 bits is taken as a sign-extended 32-bit code (bit 31, dev mode, set).
+    /// </summary>
+    public static long WithoutFlags(long code) => Unwrap(code) & ~FlagsMask;
+
+    /// <summary>The flag bits of the code (see <see cref="WithoutFlags"/> for negative values).</summary>
+    public static long FlagsOf(long code) => Unwrap(code) & FlagsMask;
+
+    /// <summary>
+    /// A short description for logs and the UI: <c>"payload hash mismatch (10)"</c>,
+    /// <c>"HTTP 404 during transfer (2404)"</c>, <c>"error 123"</c> for codes not known here, with any flags
+    /// after it: <c>"Omaha response invalid (34) [test Omaha URL]"</c>.
+    /// </summary>
+    public static string Describe(long code)
+    {
+        var unwrapped = Unwrap(code);
+        var baseCode = unwrapped & ~FlagsMask;
+        var flags = unwrapped & FlagsMask;
+
+        string text;
+        if (baseCode > TransferErrorBase && baseCode < TransferErrorBase + 1000)
+        {
+            text = string.Create(CultureInfo.InvariantCulture, $"HTTP {baseCode - TransferErrorBase} during transfer ({baseCode})");
+        }
+        else if (NameOf(baseCode) is { } name)
+        {
+            text = string.Create(CultureInfo.InvariantCulture, $"{name} ({baseCode})");
+        }
+        else
+        {
+            text = string.Create(CultureInfo.InvariantCulture, $"error {baseCode}");
+        }
+
+        if (flags == 0)
+        {
+            return text;
+        }
+
+        var names = new List<string>(4);
+        if ((flags & DevModeFlag) != 0)
+        {
+            names.Add("dev mode");
+        }
+
+        if ((flags & ResumedFlag) != 0)
+        {
+            names.Add("resumed");
+        }
+
+        if ((flags & TestImageFlag) != 0)
+        {
+            names.Add("test image");
+        }
+
+        if ((flags & TestOmahaUrlFlag) != 0)
+        {
+            names.Add("test Omaha URL");
+        }
+
+        return $"{text} [{string.Join(", ", names)}]";
+    }
+
+    private static long Unwrap(long code) => code is < 0 and >= int.MinValue ? (uint)(int)code : code;
+
+    // Names from update_engine's action exit codes, which CoreOS and Flatcar kept; 44 is CoreOS's rollback.
+    private static string? NameOf(long code) => code switch
+    {
+        0 => "success",
+        1 => "error",
+        2 => "Omaha request error",
+        3 => "Omaha response handler error",
+        4 => "filesystem copier error",
+        5 => "postinstall runner error",
+        7 => "install device open error",
+        8 => "kernel device open error",
+        9 => "download transfer error",
+        PayloadHashMismatch => "payload hash mismatch",
+        PayloadSizeMismatch => "payload size mismatch",
+        12 => "download payload verification error",
+        13 => "download new partition info error",
+        14 => "download write error",
+        15 => "new rootfs verification error",
+        16 => "new kernel verification error",
+        17 => "signed delta payload expected",
+        18 => "download payload public key verification error",
+        19 => "postinstall booted from firmware B",
+        20 => "download state initialization error",
+        InvalidMetadataMagic => "invalid metadata magic",
+        22 => "download signature missing in manifest",
+        23 => "download manifest parse error",
+        24 => "download metadata signature error",
+        25 => "download metadata signature verification error",
+        26 => "download metadata signature mismatch",
+        27 => "download operation hash verification error",
+        28 => "download operation execution error",
+        29 => "download operation hash mismatch",
+        30 => "Omaha empty response",
+        OmahaRequestXmlParseError => "Omaha request XML parse error",
+        32 => "download invalid metadata size",
+        33 => "download invalid metadata signature",
+        OmahaResponseInvalid => "Omaha response invalid",
+        35 => "Omaha update ignored per policy",
+        36 => "Omaha update deferred per policy",
+        37 => "Omaha error in HTTP response",
+        38 => "download operation hash missing",
+        39 => "download metadata signature missing",
+        OmahaUpdateDeferredForBackoff => "update deferred for backoff",
+        41 => "postinstall powerwash error",
+        Rollback => "rollback",
+        _ => null,
+    };
+}

@@ -1,0 +1,171 @@
+using Keelson.Omaha;
+using Keelson.Server.Api.Contracts;
+using Keelson.Server.Catalog;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Keelson.Server.Api;
+
+/// <summary>The admin API under <c>/api</c>: JSON, bearer token required.</summary>
+internal static class AdminApi
+{
+    public static void MapAdminApi(this IEndpointRouteBuilder endpoints, string adminToken)
+    {
+        var api = endpoints.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        {
+            var header = context.HttpContext.Request.Headers.Authorization.ToString();
+            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+            if (!AdminToken.Matches(adminToken, presented))
+            {
+                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+                return Results.Problem("a bearer token is required: Authorization: Bearer <admin token>",
+                    statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.");
+            }
+
+            return await next(context);
+        });
+
+        api.MapGet("/apps", async (CatalogService catalog, CancellationToken ct) =>
+                Results.Json(await catalog.ListApplicationsAsync(ct), ApiResults.Json))
+            .Produces<IReadOnlyList<ApplicationInfo>>();
+        api.MapPost("/apps", (HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                WithBodyAsync<CreateApplicationRequest>(request, async body => ApiResults.From(
+                    await catalog.CreateApplicationAsync(body, ct), StatusCodes.Status201Created), ct))
+            .Accepts<CreateApplicationRequest>("application/json").Produces<ApplicationInfo>(StatusCodes.Status201Created);
+
+        var app = api.MapGroup("/apps/{appId}");
+        app.MapGet("/packages", async (string appId, CatalogService catalog, CancellationToken ct) =>
+                ApiResults.From(await catalog.ListPackagesAsync(AppId(appId), ct)))
+            .Produces<IReadOnlyList<PackageInfo>>();
+        app.MapPost("/packages", PublishAsync)
+            .Accepts<ExternalPackageRequest>("application/json", "application/octet-stream")
+            .Produces<PackageInfo>(StatusCodes.Status201Created)
+            .WithDescription("application/octet-stream: the payload itself, with ?version=V&name=FILE; application/json: a payload hosted elsewhere.");
+
+        app.MapGet("/channels", async (string appId, CatalogService catalog, CancellationToken ct) =>
+                ApiResults.From(await catalog.ListChannelsAsync(AppId(appId), ct)))
+            .Produces<IReadOnlyList<ChannelInfo>>();
+        app.MapPost("/channels", (string appId, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                WithBodyAsync<CreateChannelRequest>(request, async body => ApiResults.From(
+                    await catalog.CreateChannelAsync(AppId(appId), body, ct), StatusCodes.Status201Created), ct))
+            .Accepts<CreateChannelRequest>("application/json").Produces<ChannelInfo>(StatusCodes.Status201Created);
+        app.MapPut("/channels/{channel}", (string appId, string channel, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                WithBodyAsync<SetChannelRequest>(request, async body => ApiResults.From(
+                    await catalog.SetChannelAsync(AppId(appId), channel, body, ct)), ct))
+            .Accepts<SetChannelRequest>("application/json").Produces<ChannelInfo>();
+        app.MapPost("/channels/{channel}/promote", (string appId, string channel, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                WithBodyAsync<PromoteRequest>(request, async body => ApiResults.From(
+                    await catalog.PromoteAsync(AppId(appId), channel, body, ct)), ct))
+            .Accepts<PromoteRequest>("application/json").Produces<ChannelInfo>();
+
+        app.MapGet("/groups", async (string appId, GroupService groups, CancellationToken ct) =>
+                ApiResults.From(await groups.ListAsync(AppId(appId), ct)))
+            .Produces<IReadOnlyList<GroupInfo>>();
+        app.MapGet("/groups/{group}", async (string appId, string group, GroupService groups, CancellationToken ct) =>
+                ApiResults.From(await groups.GetAsync(AppId(appId), group, ct)))
+            .Produces<GroupInfo>();
+        app.MapPost("/groups", (string appId, HttpRequest request, GroupService groups, CancellationToken ct) =>
+                WithBodyAsync<GroupRequest>(request, async body => ApiResults.From(
+                    await groups.CreateAsync(AppId(appId), body, ct), StatusCodes.Status201Created), ct))
+            .Accepts<GroupRequest>("application/json").Produces<GroupInfo>(StatusCodes.Status201Created);
+        app.MapPatch("/groups/{group}", (string appId, string group, HttpRequest request, GroupService groups, CancellationToken ct) =>
+                WithBodyAsync<GroupRequest>(request, async body => ApiResults.From(
+                    await groups.UpdateAsync(AppId(appId), group, body, ct)), ct))
+            .Accepts<GroupRequest>("application/json").Produces<GroupInfo>();
+        app.MapPost("/groups/{group}/pause", async (string appId, string group, GroupService groups, CancellationToken ct) =>
+                ApiResults.From(await groups.PauseAsync(AppId(appId), group, ct)))
+            .Produces<GroupInfo>();
+        app.MapPost("/groups/{group}/resume", async (string appId, string group, GroupService groups, CancellationToken ct) =>
+                ApiResults.From(await groups.ResumeAsync(AppId(appId), group, ct)))
+            .Produces<GroupInfo>();
+
+        app.MapGet("/instances", async (string appId, HttpRequest request, FleetQueries fleet, CancellationToken ct) =>
+            {
+                var paging = Paging(request);
+                if (!paging.IsOk)
+                {
+                    return ApiResults.Problem(paging.Error!);
+                }
+
+                return ApiResults.From(await fleet.ListInstancesAsync(
+                    AppId(appId), Filter(request, "group"), Filter(request, "status"), Filter(request, "version"),
+                    paging.Value.Page, paging.Value.PerPage, ct));
+            })
+            .Produces<Page<InstanceInfo>>()
+            .WithDescription("Filters: group, status, version. Paging: page (from 1), perPage (1-500, default 50).");
+        app.MapGet("/instances/{machineId}", async (string appId, string machineId, FleetQueries fleet, CancellationToken ct) =>
+                ApiResults.From(await fleet.GetInstanceAsync(AppId(appId), machineId, ct)))
+            .Produces<InstanceDetail>();
+
+        api.MapGet("/activity", async (HttpRequest request, FleetQueries fleet, CancellationToken ct) =>
+            {
+                var paging = Paging(request);
+                if (!paging.IsOk)
+                {
+                    return ApiResults.Problem(paging.Error!);
+                }
+
+                var appId = Filter(request, "app") is { } id ? AppId(id) : null;
+                return ApiResults.From(await fleet.ListActivityAsync(appId, paging.Value.Page, paging.Value.PerPage, ct));
+            })
+            .Produces<Page<ActivityEntry>>();
+    }
+
+    private static async Task<IResult> PublishAsync(string appId, HttpRequest request, CatalogService catalog, ServerOptions options, CancellationToken ct)
+    {
+        if (request.HasJsonContentType())
+        {
+            return await WithBodyAsync<ExternalPackageRequest>(request, async body => ApiResults.From(
+                await catalog.RegisterExternalAsync(AppId(appId), body, ct), StatusCodes.Status201Created), ct);
+        }
+
+        if (request.ContentType is not { } type || !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResults.Problem(CatalogError.Invalid("body",
+                "send the payload as application/octet-stream (with ?version=&name=) or an external package as application/json"));
+        }
+
+        if (request.ContentLength > options.MaxPayloadBytes)
+        {
+            return Results.Problem($"the payload is larger than the server's limit of {options.MaxPayloadBytes} bytes",
+                statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+
+        // Payloads are far larger than Kestrel's default body limit; this server's own limit applies while streaming.
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+
+        try
+        {
+            return ApiResults.From(
+                await catalog.PublishAsync(AppId(appId), Filter(request, "version"), Filter(request, "name"), request.Body, options.MaxPayloadBytes, ct),
+                StatusCodes.Status201Created);
+        }
+        catch (Payloads.PayloadTooLargeException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
+    }
+
+    private static async Task<IResult> WithBodyAsync<T>(HttpRequest request, Func<T, Task<IResult>> handle, CancellationToken ct)
+        where T : class
+    {
+        var body = await ApiResults.ReadJsonAsync<T>(request, ct);
+        return body.IsOk ? await handle(body.Value!) : ApiResults.Problem(body.Error!);
+    }
+
+    private static Outcome<(int Page, int PerPage)> Paging(HttpRequest request)
+    {
+        var page = ApiResults.QueryInt(request, "page", 1);
+        var perPage = ApiResults.QueryInt(request, "perPage", 50);
+        return (page.Error ?? perPage.Error) is { } error ? error : (page.Value, perPage.Value);
+    }
+
+    private static string? Filter(HttpRequest request, string name) =>
+        request.Query[name].ToString() is { Length: > 0 } value ? value : null;
+
+    private static string AppId(string appId) => OmahaAppId.Normalize(appId);
+}

@@ -1,0 +1,124 @@
+using System.Text;
+using Dapper;
+using Keelson.Omaha;
+using Keelson.Server.Api.Contracts;
+using Keelson.Server.Rollout;
+using Keelson.Server.Storage;
+
+namespace Keelson.Server.Catalog;
+
+/// <summary>Read-only views of the fleet: instances with their history, and the activity log.</summary>
+public sealed class FleetQueries(Database database)
+{
+    public const int MaxPerPage = 500;
+
+    /// <summary>Instances of an application, filtered by group name, status and version, newest check first.</summary>
+    public Task<Outcome<Page<InstanceInfo>>> ListInstancesAsync(
+        string appId, string? group, string? status, string? version, int page, int perPage, CancellationToken cancellationToken)
+    {
+        if (CheckPage(page, perPage) is { } invalid)
+        {
+            return Task.FromResult<Outcome<Page<InstanceInfo>>>(invalid);
+        }
+
+        return database.ReadAsync<Outcome<Page<InstanceInfo>>>(
+            async connection =>
+            {
+                if (!await ApplicationTable.ExistsAsync(connection, null, appId))
+                {
+                    return CatalogService.UnknownApplication(appId);
+                }
+
+                var where = new StringBuilder("i.app_id = @appId");
+                if (group is not null)
+                {
+                    where.Append(" AND g.name = @group");
+                }
+
+                if (status is not null)
+                {
+                    where.Append(" AND i.status = @status");
+                }
+
+                if (version is not null)
+                {
+                    where.Append(" AND i.version = @version");
+                }
+
+                var parameters = new { appId, group, status, version, limit = perPage, offset = (page - 1) * perPage };
+                const string From = " FROM instances i LEFT JOIN update_groups g ON g.id = i.group_id WHERE ";
+                var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*)" + From + where, parameters);
+                var rows = await connection.QueryAsync<InstanceRow, string?, InstanceInfo>(
+                    "SELECT i.*, g.name AS group_name" + From + where + " ORDER BY i.last_check_at DESC, i.machine_id LIMIT @limit OFFSET @offset",
+                    ToInfo,
+                    parameters,
+                    splitOn: "group_name");
+                return new Page<InstanceInfo>(rows.ToList(), total, page, perPage);
+            },
+            cancellationToken);
+    }
+
+    public Task<Outcome<InstanceDetail>> GetInstanceAsync(string appId, string machineId, CancellationToken cancellationToken) =>
+        database.ReadAsync<Outcome<InstanceDetail>>(
+            async connection =>
+            {
+                var info = (await connection.QueryAsync<InstanceRow, string?, InstanceInfo>(
+                    """
+                    SELECT i.*, g.name AS group_name FROM instances i LEFT JOIN update_groups g ON g.id = i.group_id
+                    WHERE i.app_id = @appId AND i.machine_id = @machineId
+                    """,
+                    ToInfo,
+                    new { appId, machineId = machineId.ToLowerInvariant() },
+                    splitOn: "group_name")).SingleOrDefault();
+                if (info is null)
+                {
+                    return CatalogError.NotFound($"no instance {machineId}");
+                }
+
+                var history = await connection.QueryAsync<HistoryRow>(
+                    "SELECT * FROM instance_history WHERE app_id = @appId AND machine_id = @machineId ORDER BY id DESC LIMIT 100",
+                    new { appId, machineId = info.MachineId });
+                return new InstanceDetail(
+                    info,
+                    history.Select(h => new HistoryEntry(h.Status, h.Version, h.UpdateVersion, h.ErrorCode, h.Message, CatalogService.FromMs(h.CreatedAt))).ToList());
+            },
+            cancellationToken);
+
+    public Task<Outcome<Page<ActivityEntry>>> ListActivityAsync(string? appId, int page, int perPage, CancellationToken cancellationToken)
+    {
+        if (CheckPage(page, perPage) is { } invalid)
+        {
+            return Task.FromResult<Outcome<Page<ActivityEntry>>>(invalid);
+        }
+
+        return database.ReadAsync<Outcome<Page<ActivityEntry>>>(
+            async connection =>
+            {
+                var where = appId is null ? "" : " WHERE app_id = @appId";
+                var parameters = new { appId, limit = perPage, offset = (page - 1) * perPage };
+                var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM activity" + where, parameters);
+                var rows = await connection.QueryAsync<ActivityRow>(
+                    "SELECT * FROM activity" + where + " ORDER BY id DESC LIMIT @limit OFFSET @offset", parameters);
+                return new Page<ActivityEntry>(
+                    rows.Select(a => new ActivityEntry(a.Id, a.Kind, a.Severity, a.GroupName, a.ChannelName, a.Version, a.MachineId, a.Message,
+                        CatalogService.FromMs(a.CreatedAt))).ToList(),
+                    total, page, perPage);
+            },
+            cancellationToken);
+    }
+
+    private static CatalogError? CheckPage(int page, int perPage) =>
+        page < 1 ? CatalogError.Invalid("page", "page counts from 1")
+        : perPage is < 1 or > MaxPerPage ? CatalogError.Invalid("perPage", $"perPage must be 1 to {MaxPerPage}")
+        : null;
+
+    private static InstanceInfo ToInfo(InstanceRow i, string? groupName) => new(
+        i.MachineId, i.Alias, i.Ip, i.Oem, i.OemVersion, i.Board, i.AlephVersion, i.Version, i.Track, groupName,
+        i.Status, i.StatusReason, i.UpdateVersion,
+        i.UpdateGrantedAt is { } granted ? CatalogService.FromMs(granted) : null,
+        i.LastErrorCode,
+        i.LastErrorCode is { } code ? OmahaErrorCodes.Describe(code) : null,
+        RolloutRamp.Place(i.MachineId),
+        CatalogService.FromMs(i.FirstSeenAt),
+        CatalogService.FromMs(i.LastCheckAt));
+}

@@ -1,0 +1,318 @@
+using System.Data.Common;
+using Dapper;
+using Keelson.Server.Api.Contracts;
+using Keelson.Server.Rollout;
+using Keelson.Server.Storage;
+using Keelson.Server.Updates;
+
+namespace Keelson.Server.Catalog;
+
+/// <summary>Groups and their rollout policies.</summary>
+public sealed class GroupService(Database database, TimeProvider time)
+{
+    private const string SelectGroups = """
+        SELECT g.*, c.name AS channel_name, p.version AS channel_version
+        FROM update_groups g JOIN channels c ON c.id = g.channel_id LEFT JOIN packages p ON p.id = c.package_id
+        """;
+
+    public Task<Outcome<IReadOnlyList<GroupInfo>>> ListAsync(string appId, CancellationToken cancellationToken) =>
+        database.ReadAsync<Outcome<IReadOnlyList<GroupInfo>>>(
+            async connection =>
+            {
+                if (!await ApplicationTable.ExistsAsync(connection, null, appId))
+                {
+                    return CatalogService.UnknownApplication(appId);
+                }
+
+                var rows = await connection.QueryAsync<GroupListRow>(SelectGroups + " WHERE g.app_id = @appId ORDER BY g.name", new { appId });
+                return rows.Select(ToInfo).ToList();
+            },
+            cancellationToken);
+
+    public Task<Outcome<GroupInfo>> GetAsync(string appId, string name, CancellationToken cancellationToken) =>
+        database.ReadAsync(connection => FindAsync(connection, null, appId, name), cancellationToken);
+
+    public async Task<Outcome<GroupInfo>> CreateAsync(string appId, GroupRequest request, CancellationToken cancellationToken)
+    {
+        if ((Names.CheckName("name", request.Name) ?? Names.CheckName("channel", request.Channel)) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var now = time.GetUtcNow();
+        var group = new GroupRow
+        {
+            Id = Guid.NewGuid().ToString(),
+            AppId = appId,
+            Name = request.Name!,
+            UpdatesEnabled = true,
+            PeriodSeconds = 3600,
+            UpdateTimeoutSeconds = 3600,
+            TimeZone = "UTC",
+            RolloutStartedAt = now.ToUnixTimeMilliseconds(),
+            CreatedAt = now.ToUnixTimeMilliseconds(),
+        };
+        if (Apply(group, request) is { } refused)
+        {
+            return refused;
+        }
+
+        return await database.WriteAsync<Outcome<GroupInfo>>(
+            async (connection, transaction) =>
+            {
+                if (!await ApplicationTable.ExistsAsync(connection, transaction, appId))
+                {
+                    return CatalogService.UnknownApplication(appId);
+                }
+
+                var channel = await CatalogService.FindChannelAsync(connection, transaction, appId, request.Channel!);
+                if (channel is null)
+                {
+                    return CatalogError.Invalid("channel", $"no channel named {request.Channel}");
+                }
+
+                if ((await FindAsync(connection, transaction, appId, group.Name)).IsOk)
+                {
+                    return CatalogError.Conflict($"group {group.Name} already exists", "name");
+                }
+
+                group.ChannelId = channel.Id;
+                group.RolloutPackageId = channel.PackageId;
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO update_groups (id, app_id, name, channel_id, updates_enabled, paused_reason, safe_mode,
+                        max_updates_per_period, period_seconds, update_timeout_seconds, windows, time_zone, ramp_seconds,
+                        rollout_package_id, rollout_started_at, created_at)
+                    VALUES (@Id, @AppId, @Name, @ChannelId, @UpdatesEnabled, @PausedReason, @SafeMode,
+                        @MaxUpdatesPerPeriod, @PeriodSeconds, @UpdateTimeoutSeconds, @Windows, @TimeZone, @RampSeconds,
+                        @RolloutPackageId, @RolloutStartedAt, @CreatedAt)
+                    """,
+                    group,
+                    transaction);
+                await CatalogService.LogAsync(connection, transaction, appId, ActivityKind.GroupCreated,
+                    $"group {group.Name} created on channel {channel.Name}", now, group: group.Name, channel: channel.Name);
+                return await FindAsync(connection, transaction, appId, group.Name);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Changes a group's channel or policy; fields absent from the request keep their value.</summary>
+    public Task<Outcome<GroupInfo>> UpdateAsync(string appId, string name, GroupRequest request, CancellationToken cancellationToken) =>
+        ChangeAsync(appId, name, ActivityKind.GroupUpdated, "updated", async (connection, transaction, group) =>
+        {
+            if (request.Name is not null && request.Name != group.Name)
+            {
+                return CatalogError.Invalid("name", "a group cannot be renamed");
+            }
+
+            if (Apply(group, request) is { } refused)
+            {
+                return refused;
+            }
+
+            if (request.Channel is not null)
+            {
+                var channel = await CatalogService.FindChannelAsync(connection, transaction, appId, request.Channel);
+                if (channel is null)
+                {
+                    return CatalogError.Invalid("channel", $"no channel named {request.Channel}");
+                }
+
+                if (channel.Id != group.ChannelId)
+                {
+                    group.ChannelId = channel.Id;
+                    group.RolloutPackageId = channel.PackageId;
+                    group.RolloutStartedAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+                }
+            }
+
+            if (request.UpdatesEnabled == true)
+            {
+                group.PausedReason = null;
+            }
+
+            return null;
+        }, cancellationToken);
+
+    public Task<Outcome<GroupInfo>> PauseAsync(string appId, string name, CancellationToken cancellationToken) =>
+        ChangeAsync(appId, name, ActivityKind.GroupPaused, "paused", (_, _, group) =>
+        {
+            group.UpdatesEnabled = false;
+            group.PausedReason = "paused by an operator";
+            return Task.FromResult<CatalogError?>(null);
+        }, cancellationToken);
+
+    /// <summary>Resumes a paused group, or one that safe mode halted after a failure.</summary>
+    public Task<Outcome<GroupInfo>> ResumeAsync(string appId, string name, CancellationToken cancellationToken) =>
+        ChangeAsync(appId, name, ActivityKind.GroupResumed, "resumed", (_, _, group) =>
+        {
+            group.UpdatesEnabled = true;
+            group.PausedReason = null;
+            return Task.FromResult<CatalogError?>(null);
+        }, cancellationToken);
+
+    private Task<Outcome<GroupInfo>> ChangeAsync(
+        string appId,
+        string name,
+        string activityKind,
+        string verb,
+        Func<DbConnection, DbTransaction, GroupRow, Task<CatalogError?>> change,
+        CancellationToken cancellationToken) =>
+        database.WriteAsync<Outcome<GroupInfo>>(
+            async (connection, transaction) =>
+            {
+                var group = await connection.QuerySingleOrDefaultAsync<GroupRow>(
+                    "SELECT * FROM update_groups WHERE app_id = @appId AND name = @name", new { appId, name }, transaction);
+                if (group is null)
+                {
+                    return await ApplicationTable.ExistsAsync(connection, transaction, appId)
+                        ? CatalogError.NotFound($"no group named {name}")
+                        : CatalogService.UnknownApplication(appId);
+                }
+
+                if (await change(connection, transaction, group) is { } refused)
+                {
+                    return refused;
+                }
+
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE update_groups SET channel_id = @ChannelId, updates_enabled = @UpdatesEnabled, paused_reason = @PausedReason,
+                        safe_mode = @SafeMode, max_updates_per_period = @MaxUpdatesPerPeriod, period_seconds = @PeriodSeconds,
+                        update_timeout_seconds = @UpdateTimeoutSeconds, windows = @Windows, time_zone = @TimeZone,
+                        ramp_seconds = @RampSeconds, rollout_package_id = @RolloutPackageId, rollout_started_at = @RolloutStartedAt
+                    WHERE id = @Id
+                    """,
+                    group,
+                    transaction);
+                await CatalogService.LogAsync(connection, transaction, appId, activityKind, $"group {group.Name} {verb}",
+                    time.GetUtcNow(), group: group.Name);
+                return await FindAsync(connection, transaction, appId, name);
+            },
+            cancellationToken);
+
+    /// <summary>Copies the request's policy fields onto the row, or says which field is wrong.</summary>
+    private static CatalogError? Apply(GroupRow group, GroupRequest request)
+    {
+        if (request.MaxUpdatesPerPeriod is < 0 or > 1_000_000)
+        {
+            return CatalogError.Invalid("maxUpdatesPerPeriod", "maxUpdatesPerPeriod must be 0 (no limit) to 1000000");
+        }
+
+        if (ParseDuration("period", request.Period, TimeSpan.FromMinutes(1), out var period) is { } badPeriod)
+        {
+            return badPeriod;
+        }
+
+        if (ParseDuration("updateTimeout", request.UpdateTimeout, TimeSpan.FromMinutes(1), out var timeout) is { } badTimeout)
+        {
+            return badTimeout;
+        }
+
+        if (ParseDuration("ramp", request.Ramp, TimeSpan.Zero, out var ramp) is { } badRamp)
+        {
+            return badRamp;
+        }
+
+        if (request.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(request.TimeZone, out _))
+        {
+            return CatalogError.Invalid("timeZone", $"timeZone '{Names.Shorten(request.TimeZone)}' is not an IANA time zone such as Europe/Berlin");
+        }
+
+        string? windows = null;
+        if (request.Windows is not null)
+        {
+            var parsed = new List<string>();
+            foreach (var text in request.Windows)
+            {
+                if (text is null)
+                {
+                    return CatalogError.Invalid("windows", "a window must not be null");
+                }
+
+                if (!MaintenanceWindow.TryParse(text, out var window, out var error))
+                {
+                    return CatalogError.Invalid("windows", error);
+                }
+
+                parsed.Add(window!.ToString());
+            }
+
+            windows = string.Join(";", parsed);
+        }
+
+        group.UpdatesEnabled = request.UpdatesEnabled ?? group.UpdatesEnabled;
+        group.SafeMode = request.SafeMode ?? group.SafeMode;
+        group.MaxUpdatesPerPeriod = request.MaxUpdatesPerPeriod ?? group.MaxUpdatesPerPeriod;
+        group.PeriodSeconds = period is { } p ? (long)p.TotalSeconds : group.PeriodSeconds;
+        group.UpdateTimeoutSeconds = timeout is { } t ? (long)t.TotalSeconds : group.UpdateTimeoutSeconds;
+        group.RampSeconds = ramp is { } r ? (long)r.TotalSeconds : group.RampSeconds;
+        group.TimeZone = request.TimeZone ?? group.TimeZone;
+        group.Windows = windows ?? group.Windows;
+        return null;
+    }
+
+    private static CatalogError? ParseDuration(string field, string? text, TimeSpan minimum, out TimeSpan? value)
+    {
+        value = null;
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!GoDuration.TryParse(text, out var duration) || duration < minimum || duration > TimeSpan.FromDays(366))
+        {
+            return CatalogError.Invalid(field,
+                $"{field} '{Names.Shorten(text)}' must be a duration such as 30m or 1h30m, from {GoDuration.Format(minimum)} to 8784h");
+        }
+
+        value = duration;
+        return null;
+    }
+
+    private async Task<Outcome<GroupInfo>> FindAsync(DbConnection connection, DbTransaction? transaction, string appId, string name)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<GroupListRow>(
+            SelectGroups + " WHERE g.app_id = @appId AND g.name = @name", new { appId, name }, transaction);
+        return row is null ? CatalogError.NotFound($"no group named {name}") : ToInfo(row);
+    }
+
+    private GroupInfo ToInfo(GroupListRow g)
+    {
+        var started = CatalogService.FromMs(g.RolloutStartedAt ?? g.CreatedAt);
+        return new GroupInfo(
+            g.Name,
+            g.ChannelName,
+            g.ChannelVersion,
+            g.UpdatesEnabled,
+            g.PausedReason,
+            g.SafeMode,
+            g.MaxUpdatesPerPeriod,
+            GoDuration.Format(TimeSpan.FromSeconds(g.PeriodSeconds)),
+            GoDuration.Format(TimeSpan.FromSeconds(g.UpdateTimeoutSeconds)),
+            RolloutPolicy.SplitWindows(g.Windows).ToList(),
+            g.TimeZone,
+            GoDuration.Format(TimeSpan.FromSeconds(g.RampSeconds)),
+            g.RolloutStartedAt is null ? null : started,
+            RolloutRamp.Share(started, TimeSpan.FromSeconds(g.RampSeconds), time.GetUtcNow()));
+    }
+
+    /// <summary>A group row with its channel's name and version.</summary>
+    private sealed class GroupListRow
+    {
+        public string Name { get; set; } = "";
+        public string ChannelName { get; set; } = "";
+        public string? ChannelVersion { get; set; }
+        public bool UpdatesEnabled { get; set; }
+        public string? PausedReason { get; set; }
+        public bool SafeMode { get; set; }
+        public int MaxUpdatesPerPeriod { get; set; }
+        public long PeriodSeconds { get; set; }
+        public long UpdateTimeoutSeconds { get; set; }
+        public string Windows { get; set; } = "";
+        public string TimeZone { get; set; } = "";
+        public long RampSeconds { get; set; }
+        public long? RolloutStartedAt { get; set; }
+        public long CreatedAt { get; set; }
+    }
+}

@@ -1,0 +1,77 @@
+using Keelson.Server.Api;
+using Keelson.Server.Catalog;
+using Keelson.Server.Payloads;
+using Keelson.Server.Storage;
+using Keelson.Server.Updates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Keelson.Server;
+
+/// <summary>The update service: builds the web application with its storage, endpoints and background work.</summary>
+public static class KeelsonServer
+{
+    /// <summary>Opens the data folder, migrates the database and builds the application (not yet listening).</summary>
+    public static async Task<WebApplication> BuildAsync(ServerOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        time ??= TimeProvider.System;
+        Directory.CreateDirectory(options.DataDirectory);
+        var database = Database.OpenSqlite(Path.Combine(options.DataDirectory, "keelson.db"));
+        await Migrations.ApplyAsync(database, time, cancellationToken);
+        var adminToken = AdminToken.Resolve(options);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [new Uri("http://127.0.0.1:8080")]).Select(u => u.ToString())]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(database);
+        builder.Services.AddSingleton(new PayloadStore(options.DataDirectory));
+        builder.Services.AddSingleton(new PayloadUrls(options.PublicUrl));
+        builder.Services.AddSingleton<UpdateService>();
+        builder.Services.AddSingleton<CatalogService>();
+        builder.Services.AddSingleton<GroupService>();
+        builder.Services.AddSingleton<FleetQueries>();
+        builder.Services.AddHostedService<InstancePruner>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Keelson update service";
+            document.Info.Description = "Admin API (bearer token) and the Omaha endpoint POST /v1/update/.";
+            return Task.CompletedTask;
+        }));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapGet("/health", () => Results.Text("ok\n"));
+        // Routing ignores a trailing slash: this serves both /v1/update/ and /v1/update.
+        app.MapPost("/v1/update/", OmahaEndpoint.HandleAsync);
+        app.MapMethods(PayloadUrls.Route, ["GET", "HEAD"], PayloadEndpoint.HandleAsync);
+        app.MapAdminApi(adminToken);
+        app.MapOpenApi();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var urls = app.Services.GetRequiredService<PayloadUrls>();
+            if (options.PublicUrl is null)
+            {
+                var listening = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+                urls.Bind(new Uri(listening));
+            }
+        });
+        app.Lifetime.ApplicationStopped.Register(database.Dispose);
+        return app;
+    }
+
+    /// <summary>The addresses the started application listens on.</summary>
+    public static IReadOnlyList<string> Addresses(WebApplication app) =>
+        [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
+}

@@ -1,0 +1,23 @@
+namespace Keelson.Server;
+
+/// <summary>How <c>keelson server</c> was started; bound from the command line.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>Folder of the SQLite database, the hosted payloads and the generated admin token.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
+    public IList<Uri> Listen { get; } = [];
+
+    /// <summary>Base URL machines reach the server at (codebases point under it); default the first listen address.</summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary>The admin API's bearer token; when null it is read from or generated into DATA/admin-token.</summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>The largest payload an upload may carry.</summary>
+    public long MaxPayloadBytes { get; set; } = 16L << 30;
+
+    /// <summary>Instances not seen for this long are pruned with their history.</summary>
+    public TimeSpan InstanceRetention { get; set; } = TimeSpan.FromDays(30);
+}

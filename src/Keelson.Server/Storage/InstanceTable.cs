@@ -1,0 +1,41 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Keelson.Server.Storage;
+
+/// <summary>Reads and writes instances and their status history.</summary>
+public static class InstanceTable
+{
+    public static Task<InstanceRow?> FindAsync(DbConnection connection, DbTransaction? transaction, string appId, string machineId) =>
+        connection.QuerySingleOrDefaultAsync<InstanceRow>(
+            "SELECT * FROM instances WHERE app_id = @appId AND machine_id = @machineId",
+            new { appId, machineId },
+            transaction);
+
+    public static Task UpsertAsync(DbConnection connection, DbTransaction transaction, InstanceRow instance) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO instances (app_id, machine_id, alias, ip, oem, oem_version, board, aleph_version, version, track,
+                group_id, status, status_reason, update_version, update_granted_at, last_error_code, first_seen_at, last_check_at)
+            VALUES (@AppId, @MachineId, @Alias, @Ip, @Oem, @OemVersion, @Board, @AlephVersion, @Version, @Track,
+                @GroupId, @Status, @StatusReason, @UpdateVersion, @UpdateGrantedAt, @LastErrorCode, @FirstSeenAt, @LastCheckAt)
+            ON CONFLICT (app_id, machine_id) DO UPDATE SET
+                alias = excluded.alias, ip = excluded.ip, oem = excluded.oem, oem_version = excluded.oem_version,
+                board = excluded.board, aleph_version = excluded.aleph_version, version = excluded.version,
+                track = excluded.track, group_id = excluded.group_id, status = excluded.status,
+                status_reason = excluded.status_reason, update_version = excluded.update_version,
+                update_granted_at = excluded.update_granted_at, last_error_code = excluded.last_error_code,
+                last_check_at = excluded.last_check_at
+            """,
+            instance,
+            transaction);
+
+    public static Task AppendHistoryAsync(DbConnection connection, DbTransaction transaction, IEnumerable<HistoryRow> rows) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO instance_history (app_id, machine_id, group_id, status, version, update_version, error_code, message, created_at)
+            VALUES (@AppId, @MachineId, @GroupId, @Status, @Version, @UpdateVersion, @ErrorCode, @Message, @CreatedAt)
+            """,
+            rows,
+            transaction);
+}

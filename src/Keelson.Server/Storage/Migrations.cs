@@ -1,0 +1,176 @@
+using Dapper;
+
+namespace Keelson.Server.Storage;
+
+/// <summary>
+/// Schema migrations, applied in order at start-up, each in its own transaction and recorded in
+/// <c>schema_migrations</c>. Migrations are only ever appended.
+/// </summary>
+/// <remarks>
+/// Times are stored as Unix milliseconds (BIGINT) and flags as INTEGER 0/1, so that the same SQL
+/// runs on SQLite and PostgreSQL; <c>{identity}</c> is the dialect's auto-increment key.
+/// </remarks>
+public static class Migrations
+{
+    /// <summary>The CoreOS / Flatcar application id, seeded on a fresh server.</summary>
+    public const string CoreOsAppId = "e96281a6-d1af-4bde-9a0a-97b76e56dc57";
+
+    private static readonly (int Version, string Name, string Sql)[] s_all =
+    [
+        (1, "schema", """
+            CREATE TABLE applications (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                description TEXT NOT NULL,
+                created_at BIGINT NOT NULL);
+            CREATE TABLE packages (
+                id TEXT PRIMARY KEY,
+                app_id TEXT NOT NULL REFERENCES applications(id),
+                version TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                external_url TEXT NULL,
+                size BIGINT NOT NULL,
+                sha1 TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (app_id, version));
+            CREATE TABLE channels (
+                id TEXT PRIMARY KEY,
+                app_id TEXT NOT NULL REFERENCES applications(id),
+                name TEXT NOT NULL,
+                package_id TEXT NULL REFERENCES packages(id),
+                updated_at BIGINT NOT NULL,
+                UNIQUE (app_id, name));
+            CREATE TABLE update_groups (
+                id TEXT PRIMARY KEY,
+                app_id TEXT NOT NULL REFERENCES applications(id),
+                name TEXT NOT NULL,
+                channel_id TEXT NOT NULL REFERENCES channels(id),
+                updates_enabled INTEGER NOT NULL,
+                paused_reason TEXT NULL,
+                safe_mode INTEGER NOT NULL,
+                max_updates_per_period INTEGER NOT NULL,
+                period_seconds BIGINT NOT NULL,
+                update_timeout_seconds BIGINT NOT NULL,
+                windows TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                ramp_seconds BIGINT NOT NULL,
+                rollout_package_id TEXT NULL REFERENCES packages(id),
+                rollout_started_at BIGINT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (app_id, name));
+            CREATE TABLE instances (
+                app_id TEXT NOT NULL REFERENCES applications(id),
+                machine_id TEXT NOT NULL,
+                alias TEXT NOT NULL,
+                ip TEXT NOT NULL,
+                oem TEXT NOT NULL,
+                oem_version TEXT NOT NULL,
+                board TEXT NOT NULL,
+                aleph_version TEXT NOT NULL,
+                version TEXT NOT NULL,
+                track TEXT NOT NULL,
+                group_id TEXT NULL REFERENCES update_groups(id),
+                status TEXT NOT NULL,
+                status_reason TEXT NULL,
+                update_version TEXT NULL,
+                update_granted_at BIGINT NULL,
+                last_error_code BIGINT NULL,
+                first_seen_at BIGINT NOT NULL,
+                last_check_at BIGINT NOT NULL,
+                PRIMARY KEY (app_id, machine_id));
+            CREATE INDEX ix_instances_group_status ON instances (group_id, status);
+            CREATE INDEX ix_instances_last_check ON instances (last_check_at);
+            CREATE TABLE instance_history (
+                id {identity},
+                app_id TEXT NOT NULL,
+                machine_id TEXT NOT NULL,
+                group_id TEXT NULL,
+                status TEXT NOT NULL,
+                version TEXT NOT NULL,
+                update_version TEXT NULL,
+                error_code BIGINT NULL,
+                message TEXT NULL,
+                created_at BIGINT NOT NULL);
+            CREATE INDEX ix_history_instance ON instance_history (app_id, machine_id, id);
+            CREATE INDEX ix_history_group_status ON instance_history (group_id, status, created_at);
+            CREATE TABLE activity (
+                id {identity},
+                app_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                severity TEXT NOT NULL,
+                group_name TEXT NULL,
+                channel_name TEXT NULL,
+                version TEXT NULL,
+                machine_id TEXT NULL,
+                message TEXT NOT NULL,
+                created_at BIGINT NOT NULL);
+            CREATE INDEX ix_activity_app ON activity (app_id, id);
+            """),
+        (2, "coreos-app-channels-groups", $"""
+            INSERT INTO applications (id, name, description, created_at)
+                VALUES ('{CoreOsAppId}', 'CoreOS', 'Container Linux / Flatcar', @now);
+            INSERT INTO channels (id, app_id, name, package_id, updated_at) VALUES
+                ('alpha', '{CoreOsAppId}', 'alpha', NULL, @now),
+                ('beta', '{CoreOsAppId}', 'beta', NULL, @now),
+                ('stable', '{CoreOsAppId}', 'stable', NULL, @now);
+            INSERT INTO update_groups (id, app_id, name, channel_id, updates_enabled, paused_reason, safe_mode,
+                max_updates_per_period, period_seconds, update_timeout_seconds, windows, time_zone, ramp_seconds,
+                rollout_package_id, rollout_started_at, created_at) VALUES
+                ('alpha', '{CoreOsAppId}', 'alpha', 'alpha', 1, NULL, 0, 0, 3600, 3600, '', 'UTC', 0, NULL, NULL, @now),
+                ('beta', '{CoreOsAppId}', 'beta', 'beta', 1, NULL, 0, 0, 3600, 3600, '', 'UTC', 0, NULL, NULL, @now),
+                ('stable', '{CoreOsAppId}', 'stable', 'stable', 1, NULL, 0, 0, 3600, 3600, '', 'UTC', 0, NULL, NULL, @now);
+            """),
+    ];
+
+    /// <summary>The newest schema version this build knows.</summary>
+    public static int Latest => s_all[^1].Version;
+
+    /// <summary>Applies the migrations the database has not seen; returns how many ran.</summary>
+    public static async Task<int> ApplyAsync(Database database, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await database.WriteAsync(
+            (connection, transaction) => connection.ExecuteAsync(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                transaction: transaction),
+            cancellationToken);
+        var applied = 0;
+        foreach (var (version, name, sql) in s_all)
+        {
+            var ran = await database.WriteAsync(
+                async (connection, transaction) =>
+                {
+                    var seen = await connection.ExecuteScalarAsync<long>(
+                        "SELECT COUNT(*) FROM schema_migrations WHERE version = @version", new { version }, transaction);
+                    if (seen > 0)
+                    {
+                        return false;
+                    }
+
+                    var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+                    await connection.ExecuteAsync(sql.Replace("{identity}", database.Dialect.IdentityColumn, StringComparison.Ordinal), new { now }, transaction);
+                    await connection.ExecuteAsync(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
+                        new { version, name, now }, transaction);
+                    return true;
+                },
+                cancellationToken);
+            applied += ran ? 1 : 0;
+        }
+
+        await EnsureNotNewerThanBuildAsync(database, cancellationToken);
+        return applied;
+    }
+
+    private static async Task EnsureNotNewerThanBuildAsync(Database database, CancellationToken cancellationToken)
+    {
+        var newest = await database.ReadAsync(
+            connection => connection.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"),
+            cancellationToken);
+        if (newest > Latest)
+        {
+            throw new InvalidOperationException(
+                $"the database has schema version {newest}, newer than this Keelson build knows ({Latest}); run a newer Keelson");
+        }
+    }
+}

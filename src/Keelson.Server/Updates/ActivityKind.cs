@@ -1,0 +1,17 @@
+namespace Keelson.Server.Updates;
+
+/// <summary>The kinds of activity entries; the first ones are Nebraska's classes.</summary>
+public static class ActivityKind
+{
+    public const string RolloutStarted = "RolloutStarted";
+    public const string RolloutFailed = "RolloutFailed";
+    public const string InstanceUpdateFailed = "InstanceUpdateFailed";
+    public const string ChannelPackageUpdated = "ChannelPackageUpdated";
+    public const string PackagePublished = "PackagePublished";
+    public const string ApplicationCreated = "ApplicationCreated";
+    public const string ChannelCreated = "ChannelCreated";
+    public const string GroupCreated = "GroupCreated";
+    public const string GroupUpdated = "GroupUpdated";
+    public const string GroupPaused = "GroupPaused";
+    public const string GroupResumed = "GroupResumed";
+}

@@ -1,0 +1,329 @@
+using System.Data.Common;
+using Dapper;
+using Keelson.Omaha;
+using Keelson.Server.Payloads;
+using Keelson.Server.Rollout;
+using Keelson.Server.Storage;
+
+namespace Keelson.Server.Updates;
+
+/// <summary>
+/// Answers Omaha requests: records each machine, moves it through the update statuses on its events, and
+/// offers its group's version when the rollout policy lets it have it. One request is one transaction.
+/// </summary>
+public sealed class UpdateService(Database database, PayloadUrls urls, TimeProvider time)
+{
+    public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // Every app is checked before any is recorded, so a bad request changes nothing.
+        var machineIds = request.Apps.Select(app => MachineIds.Normalize(app.MachineId)).ToList();
+        var apps = new List<OmahaAppResponse>(request.Apps.Count);
+        for (var i = 0; i < request.Apps.Count; i++)
+        {
+            apps.Add(await HandleAppAsync(request.Apps[i], machineIds[i], clientIp, cancellationToken));
+        }
+
+        var now = time.GetUtcNow();
+        return new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds);
+    }
+
+    private Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
+    {
+        var appId = app.NormalizedAppId;
+        return database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
+                if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
+                {
+                    return new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0);
+                }
+
+                var now = time.GetUtcNow();
+                var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
+                var check = new CheckContext(connection, transaction, app, view, now, stored, clientIp, appId, machineId);
+                foreach (var omahaEvent in app.Events)
+                {
+                    ApplyEvent(check, omahaEvent);
+                }
+
+                OmahaUpdateCheckResponse? updateCheck = null;
+                if (app.UpdateCheck)
+                {
+                    updateCheck = await CheckForUpdateAsync(check, cancellationToken);
+                }
+
+                await InstanceTable.UpsertAsync(connection, transaction, check.Instance);
+                if (check.History.Count > 0)
+                {
+                    await InstanceTable.AppendHistoryAsync(connection, transaction, check.History);
+                }
+
+                foreach (var entry in check.Activity)
+                {
+                    await ActivityLog.AppendAsync(connection, transaction, entry);
+                }
+
+                if (check.GroupHalted && view is not null)
+                {
+                    await connection.ExecuteAsync(
+                        "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
+                        view.Group,
+                        transaction);
+                }
+
+                return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Events move a machine only while it holds a grant, as in Nebraska; others are acknowledged and dropped.</summary>
+    private static void ApplyEvent(CheckContext check, OmahaEvent omahaEvent)
+    {
+        var instance = check.Instance;
+        if (!InstanceStatus.IsInProgress(instance.Status))
+        {
+            return;
+        }
+
+        switch (omahaEvent)
+        {
+            case { Type: OmahaEventType.UpdateDownloadStarted, Result: OmahaEventResult.Success }:
+                check.SetStatus(InstanceStatus.Downloading, null);
+                break;
+            case { Type: OmahaEventType.UpdateDownloadFinished, Result: OmahaEventResult.Success }:
+                check.SetStatus(InstanceStatus.Downloaded, null);
+                break;
+            case { Type: OmahaEventType.UpdateComplete, Result: OmahaEventResult.Success }:
+                check.SetStatus(InstanceStatus.Installed, "installed; waiting for the reboot");
+                break;
+            case { Type: OmahaEventType.UpdateComplete, Result: OmahaEventResult.SuccessReboot }
+                when instance.Version == instance.UpdateVersion:
+                // The first check after the reboot, from the new version.
+                check.SetStatus(InstanceStatus.Complete, null);
+                break;
+            case { Result: OmahaEventResult.Error }:
+                RecordFailure(check, omahaEvent.ErrorCode ?? 0);
+                break;
+        }
+    }
+
+    private static void RecordFailure(CheckContext check, long errorCode)
+    {
+        var instance = check.Instance;
+        var rolledBack = OmahaErrorCodes.WithoutFlags(errorCode) == OmahaErrorCodes.Rollback;
+        var reason = rolledBack
+            ? $"rolled back from {instance.UpdateVersion} to {instance.Version}"
+            : $"update to {instance.UpdateVersion} failed: {OmahaErrorCodes.Describe(errorCode)}";
+        instance.LastErrorCode = errorCode;
+        check.SetStatus(InstanceStatus.Error, reason, errorCode);
+        check.Log(ActivityKind.InstanceUpdateFailed, ActivitySeverity.Warning, instance.UpdateVersion, $"machine {instance.MachineId}: {reason}");
+
+        var group = check.View?.Group;
+        if (group is { SafeMode: true, UpdatesEnabled: true })
+        {
+            group.UpdatesEnabled = false;
+            group.PausedReason = $"safe mode halted the rollout of {instance.UpdateVersion}: machine {instance.MachineId} {reason}";
+            check.GroupHalted = true;
+            check.Log(ActivityKind.RolloutFailed, ActivitySeverity.Error, instance.UpdateVersion, group.PausedReason);
+        }
+    }
+
+    private async Task<OmahaUpdateCheckResponse> CheckForUpdateAsync(CheckContext check, CancellationToken cancellationToken)
+    {
+        var instance = check.Instance;
+        var view = check.View;
+        if (view is null)
+        {
+            check.Hold($"no group or channel named '{check.App.Track}'");
+            return NoUpdate;
+        }
+
+        var package = view.Package;
+        if (package is null || !IsNewer(package.Version, instance.Version))
+        {
+            // Up to date, or the channel is older than the machine: never a downgrade.
+            if (instance.Status == InstanceStatus.OnHold)
+            {
+                check.SetStatus(InstanceStatus.Undefined, null);
+            }
+
+            return NoUpdate;
+        }
+
+        var group = view.Group;
+        var policy = RolloutPolicy.From(group);
+        var now = check.Now;
+        var liveGrant = InstanceStatus.IsInProgress(instance.Status)
+            && instance.UpdateVersion == package.Version
+            && instance.UpdateGrantedAt is { } grantedAt
+            && DateTimeOffset.FromUnixTimeMilliseconds(grantedAt) > now - policy.UpdateTimeout;
+        if (liveGrant)
+        {
+            // The machine asks again before finishing (it restarted mid-download, say): it keeps its grant.
+            return Offer(package);
+        }
+
+        if (instance.UpdateVersion == package.Version
+            && instance.LastErrorCode is { } code
+            && OmahaErrorCodes.WithoutFlags(code) == OmahaErrorCodes.Rollback)
+        {
+            check.Hold($"rolled back from {package.Version} before; waiting for a newer release");
+            return NoUpdate;
+        }
+
+        var rolloutStarted = DateTimeOffset.FromUnixTimeMilliseconds(group.RolloutStartedAt ?? group.CreatedAt);
+        var counts = new GroupCounts(check.Connection, check.Transaction, group.Id, instance.MachineId);
+        var decision = await RolloutGate.DecideAsync(policy, instance.MachineId, package.Version, rolloutStarted, counts, now, cancellationToken);
+        if (!decision.Granted)
+        {
+            check.Hold(decision.HoldReason!);
+            return NoUpdate;
+        }
+
+        if (!await counts.AnyGrantAsync(package.Version))
+        {
+            check.Log(ActivityKind.RolloutStarted, ActivitySeverity.Info, package.Version,
+                $"rollout of {package.Version} to group {group.Name} started with machine {instance.MachineId}");
+        }
+
+        instance.UpdateVersion = package.Version;
+        instance.UpdateGrantedAt = now.ToUnixTimeMilliseconds();
+        instance.LastErrorCode = null;
+        check.SetStatus(InstanceStatus.UpdateGranted, null);
+        return Offer(package);
+    }
+
+    private static OmahaUpdateCheckResponse NoUpdate { get; } = new(OmahaUpdateCheckStatus.NoUpdate);
+
+    private static bool IsNewer(string offered, string running) =>
+        OmahaVersion.TryParse(offered, out var offeredVersion)
+        && OmahaVersion.TryParse(running, out var runningVersion)
+        && offeredVersion > runningVersion;
+
+    private OmahaUpdateCheckResponse Offer(PackageRow package)
+    {
+        var (codebase, name) = urls.Locate(package);
+        return new OmahaUpdateCheckResponse(
+            OmahaUpdateCheckStatus.Ok,
+            new OmahaManifest(
+                package.Version,
+                [new OmahaPackage(name, package.Sha1, package.Size)],
+                new OmahaPostInstallAction(package.Sha256)),
+            [codebase]);
+    }
+
+    /// <summary>The state of one app's handling inside its transaction.</summary>
+    private sealed class CheckContext
+    {
+        public CheckContext(DbConnection connection, DbTransaction transaction, OmahaAppRequest app, GroupView? view,
+            DateTimeOffset now, InstanceRow? stored, string clientIp, string appId, string machineId)
+        {
+            Connection = connection;
+            Transaction = transaction;
+            App = app;
+            View = view;
+            Now = now;
+            var nowMs = now.ToUnixTimeMilliseconds();
+            Instance = stored ?? new InstanceRow
+            {
+                AppId = appId,
+                MachineId = machineId,
+                Status = InstanceStatus.Undefined,
+                FirstSeenAt = nowMs,
+            };
+            Instance.Alias = app.MachineAlias ?? "";
+            Instance.Ip = clientIp;
+            Instance.Oem = app.Oem ?? "";
+            Instance.OemVersion = app.OemVersion ?? "";
+            Instance.Board = app.Board ?? "";
+            Instance.AlephVersion = app.AlephVersion ?? "";
+            Instance.Version = app.Version ?? "";
+            Instance.Track = app.Track ?? "";
+            Instance.GroupId = view?.Group.Id;
+            Instance.LastCheckAt = nowMs;
+        }
+
+        public DbConnection Connection { get; }
+        public DbTransaction Transaction { get; }
+        public OmahaAppRequest App { get; }
+        public GroupView? View { get; }
+        public DateTimeOffset Now { get; }
+        public InstanceRow Instance { get; }
+        public List<HistoryRow> History { get; } = [];
+        public List<ActivityRow> Activity { get; } = [];
+        public bool GroupHalted { get; set; }
+
+        public void Hold(string reason) => SetStatus(InstanceStatus.OnHold, reason);
+
+        /// <summary>Sets the status; a change of status (not of reason alone) goes into the history.</summary>
+        public void SetStatus(string status, string? reason, long? errorCode = null)
+        {
+            var changed = Instance.Status != status;
+            Instance.Status = status;
+            Instance.StatusReason = reason;
+            if (changed)
+            {
+                History.Add(new HistoryRow
+                {
+                    AppId = Instance.AppId,
+                    MachineId = Instance.MachineId,
+                    GroupId = Instance.GroupId,
+                    Status = status,
+                    Version = Instance.Version,
+                    UpdateVersion = Instance.UpdateVersion,
+                    ErrorCode = errorCode,
+                    Message = reason,
+                    CreatedAt = Now.ToUnixTimeMilliseconds(),
+                });
+            }
+        }
+
+        public void Log(string kind, string severity, string? version, string message) =>
+            Activity.Add(new ActivityRow
+            {
+                AppId = Instance.AppId,
+                Kind = kind,
+                Severity = severity,
+                GroupName = View?.Group.Name,
+                ChannelName = View?.Channel.Name,
+                Version = version,
+                MachineId = Instance.MachineId,
+                Message = message,
+                CreatedAt = Now.ToUnixTimeMilliseconds(),
+            });
+    }
+
+    /// <summary>The group facts the rollout gate asks for, read inside the check's transaction.</summary>
+    private sealed class GroupCounts(DbConnection connection, DbTransaction transaction, string groupId, string machineId) : IRolloutCounts
+    {
+        public async Task<int> InProgressAsync(string version, DateTimeOffset grantedAfter, CancellationToken cancellationToken) =>
+            (int)await connection.ExecuteScalarAsync<long>(
+                """
+                SELECT COUNT(*) FROM instances
+                WHERE group_id = @groupId AND update_version = @version AND machine_id <> @machineId
+                  AND status IN @inProgress AND update_granted_at > @after
+                """,
+                new { groupId, version, machineId, inProgress = InstanceStatus.InProgress, after = grantedAfter.ToUnixTimeMilliseconds() },
+                transaction);
+
+        public async Task<bool> AnyCompletedAsync(string version, CancellationToken cancellationToken) =>
+            await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM instance_history WHERE group_id = @groupId AND status = @status AND update_version = @version",
+                new { groupId, version, status = InstanceStatus.Complete },
+                transaction) > 0;
+
+        public async Task<int> GrantsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+            (int)await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM instance_history WHERE group_id = @groupId AND status = @status AND created_at >= @since",
+                new { groupId, status = InstanceStatus.UpdateGranted, since = since.ToUnixTimeMilliseconds() },
+                transaction);
+
+        public async Task<bool> AnyGrantAsync(string version) =>
+            await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM instance_history WHERE group_id = @groupId AND status = @status AND update_version = @version",
+                new { groupId, version, status = InstanceStatus.UpdateGranted },
+                transaction) > 0;
+    }
+}
