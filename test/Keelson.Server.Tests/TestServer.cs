@@ -65,6 +65,12 @@ public sealed class TestServer : IAsyncDisposable
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    public async Task CreateGroupAsync(string name, string channel)
+    {
+        var response = await Http.PostAsJsonAsync($"{AppPath}/groups", new GroupRequest(name, channel));
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
     public async Task<GroupInfo> PatchGroupAsync(string group, GroupRequest request)
     {
         var response = await Http.PatchAsJsonAsync($"{AppPath}/groups/{group}", request);
