@@ -1,5 +1,4 @@
 using System.Text;
-using Keelson.Omaha;
 
 namespace Keelson.Omaha.Tests;
 
@@ -335,7 +334,7 @@ public sealed class OmahaRequestReaderTests
     [Fact]
     public void Deep_nesting_is_refused_without_exhausting_the_stack()
     {
-        var e = Assert.Throws<OmahaFormatException>(() => Read("<app appid=\"a\">" + Nest(5000) + "</app>"));
+        var e = Assert.Throws<OmahaFormatException>(() => Read("<app appid=\"a\">" + Nest(2000) + "</app>"));
 
         Assert.Contains("the limit is 8", e.Message, StringComparison.Ordinal);
     }
@@ -400,7 +399,7 @@ public sealed class OmahaRequestReaderTests
     {
         var e = Assert.Throws<OmahaFormatException>(() => Read(string.Concat(Enumerable.Repeat("<app appid=\"a\"/>\n", 17))));
 
-        Assert.Equal("line 18: <request> has more than 16 <app> elements", e.Message);
+        Assert.Equal("line 17: <request> has more than 16 <app> elements", e.Message);
     }
 
     [Fact]
@@ -437,9 +436,9 @@ public sealed class OmahaRequestReaderTests
 
         var e = Assert.Throws<OmahaFormatException>(() => OmahaRequestReader.Read(Samples.Utf8(xml)));
 
-        Assert.StartsWith("line 2, position ", e.Message, StringComparison.Ordinal);
-        Assert.EndsWith("<!DOCTYPE> is not allowed: Omaha documents have no DTD, and no entity is expanded or fetched", e.Message, StringComparison.Ordinal);
+        Assert.Equal("line 2, position 1: <!DOCTYPE> is not allowed: Omaha documents have no DTD, and no entity is expanded or fetched", e.Message);
         Assert.Equal(2, e.Line);
+        Assert.Equal(1, e.Position);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Text;
-using Keelson.Omaha;
 
 namespace Keelson.Omaha.Tests;
 
