@@ -49,10 +49,12 @@ internal readonly struct OmahaXmlScanner
         }
         catch (XmlException e) when (document.IndexOf("<!DOCTYPE"u8) >= 0 || e.Message.Contains("DTD", StringComparison.Ordinal))
         {
+            // XmlReader gives no position for this refusal; point at the <!DOCTYPE> itself.
+            var (line, position) = e.LineNumber > 0 ? (e.LineNumber, e.LinePosition) : LocateDoctype(document);
             throw new OmahaFormatException(
-                string.Create(CultureInfo.InvariantCulture, $"line {e.LineNumber}, position {e.LinePosition}: <!DOCTYPE> is not allowed: Omaha documents have no DTD, and no entity is expanded or fetched"),
-                e.LineNumber,
-                e.LinePosition,
+                string.Create(CultureInfo.InvariantCulture, $"line {line}, position {position}: <!DOCTYPE> is not allowed: Omaha documents have no DTD, and no entity is expanded or fetched"),
+                line,
+                position,
                 e);
         }
 
@@ -179,6 +181,18 @@ internal readonly struct OmahaXmlScanner
 
     public static string Quote(string value) =>
         value.Length <= MaxQuotedValue ? $"'{value}'" : $"'{value[..MaxQuotedValue]}...' ({value.Length} characters)";
+
+    private static (int Line, int Position) LocateDoctype(ReadOnlySpan<byte> document)
+    {
+        var index = document.IndexOf("<!DOCTYPE"u8);
+        if (index < 0)
+        {
+            return (0, 0);
+        }
+
+        var before = document[..index];
+        return (before.Count((byte)'\n') + 1, index - before.LastIndexOf((byte)'\n'));
+    }
 
     private void CheckUnknownElement()
     {

@@ -124,6 +124,16 @@ public sealed class OmahaResponseReaderTests
     }
 
     [Fact]
+    public void Unknown_elements_and_attributes_are_ignored()
+    {
+        var response = Read(
+            "<systemrequirements platform=\"linux\"/><daystart elapsed_seconds=\"5\" elapsed_days=\"6000\"/>" +
+            "<app appid=\"a\" status=\"ok\" cohort=\"1\"><data status=\"ok\"/><updatecheck status=\"noupdate\" extra=\"x\"><future/></updatecheck></app>");
+
+        Assert.Equal(new OmahaResponse([new OmahaAppResponse("a", "ok", false, new OmahaUpdateCheckResponse("noupdate"), 0)], 5), response);
+    }
+
+    [Fact]
     public void Malformed_response_names_line_and_position()
     {
         var e = Assert.Throws<OmahaFormatException>(() => OmahaResponseReader.Read(Samples.Utf8("<response protocol=\"3.0\">\n<app appid=\"a\" status=\"ok\">\n</response>")));

@@ -76,6 +76,22 @@ public sealed class OmahaResponseWriterTests
             "<actions><action event=\"postinstall\" sha256=\"s\" IsDeltaPayload=\"true\" MaxFailureCountPerUrl=\"7\"/></actions>" +
             "</manifest></updatecheck></app></response>",
             xml);
+        Assert.Equal(response, OmahaResponseReader.Read(Encoding.UTF8.GetBytes(xml)));
+    }
+
+    [Fact]
+    public void Several_apps_round_trip()
+    {
+        var response = new OmahaResponse(
+            [
+                Samples.UpdateResponseValue.Apps[0],
+                new OmahaAppResponse("b", OmahaAppStatus.Restricted, Ping: true, UpdateCheck: null, EventCount: 2),
+                new OmahaAppResponse("c", OmahaAppStatus.Ok, Ping: false, new OmahaUpdateCheckResponse(OmahaUpdateCheckStatus.Ok, Codebases: []), EventCount: 0),
+                new OmahaAppResponse("d", OmahaAppStatus.Internal, Ping: false, UpdateCheck: null, EventCount: 0),
+            ],
+            DaystartElapsedSeconds: 86399);
+
+        Assert.Equal(response, OmahaResponseReader.Read(OmahaResponseWriter.Write(response)));
     }
 
     [Fact]

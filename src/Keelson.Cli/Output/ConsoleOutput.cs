@@ -15,7 +15,7 @@ internal sealed class ConsoleOutput(TextWriter output)
     /// </summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
     {
-        var lines = new List<string[]> { [.. headers] };
+        var lines = new List<string[]> { headers.ToArray() };
         lines.AddRange(rows.Select(row => row.Select(cell => string.IsNullOrEmpty(cell) ? "-" : cell.ReplaceLineEndings(" ")).ToArray()));
         var widths = headers.Select((_, column) => lines.Max(line => line[column].Length)).ToArray();
         foreach (var line in lines)
