@@ -293,7 +293,7 @@ public static class OmahaRequestReader
                         }
 
                         updateCheck = true;
-                        scanner.SkipContent();
+                        scanner.SkipUnknownElement();
                         break;
                     case "event":
                         events ??= new List<OmahaEvent>(1);

@@ -36,6 +36,9 @@ public static class KeelsonServer
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(new PayloadStore(options.DataDirectory));
         builder.Services.AddSingleton(new PayloadUrls(options.PublicUrl));
+        builder.Services.AddSingleton<GroupCache>();
+        builder.Services.AddSingleton<InstanceTouches>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InstanceTouches>());
         builder.Services.AddSingleton<UpdateService>();
         builder.Services.AddSingleton<CatalogService>();
         builder.Services.AddSingleton<GroupService>();

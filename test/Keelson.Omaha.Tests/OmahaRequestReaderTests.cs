@@ -377,6 +377,8 @@ public sealed class OmahaRequestReaderTests
     [InlineData("<app appid=\"a\"><event eventtype=\"3\" eventresult=\"1\" previousversion=\"{0}\"/></app>", "<event> attribute 'previousversion'")]
     [InlineData("<app appid=\"a\"><foo><bar baz=\"{0}\"/></foo></app>", "<bar> attribute 'baz'")]
     [InlineData("<os sp=\"{0}\"/><app appid=\"a\"/>", "<os> attribute 'sp'")]
+    [InlineData("<app appid=\"a\"><updatecheck targetversionprefix=\"{0}\"/></app>", "<updatecheck> attribute 'targetversionprefix'")]
+    [InlineData("<app appid=\"a\"><ping active=\"1\" r=\"{0}\"/></app>", "<ping> attribute 'r'")]
     public void Long_attribute_is_refused_wherever_it_is(string template, string what)
     {
         var xml = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, new string('x', 4097));

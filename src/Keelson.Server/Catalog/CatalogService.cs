@@ -9,7 +9,7 @@ using Keelson.Server.Updates;
 namespace Keelson.Server.Catalog;
 
 /// <summary>Applications, packages and channels: publishing a version and pointing channels at it.</summary>
-public sealed class CatalogService(Database database, PayloadStore payloads, PayloadUrls urls, TimeProvider time)
+public sealed class CatalogService(Database database, PayloadStore payloads, PayloadUrls urls, GroupCache groups, TimeProvider time)
 {
     public Task<IReadOnlyList<ApplicationInfo>> ListApplicationsAsync(CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<ApplicationInfo>>(
@@ -302,6 +302,7 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
             "UPDATE update_groups SET rollout_package_id = @packageId, rollout_started_at = @nowMs WHERE channel_id = @id",
             new { packageId = package.Id, nowMs, id = channel.Id },
             transaction);
+        groups.Invalidate();
         var was = current is null ? "" : $" (was {current.Version})";
         await LogAsync(connection, transaction, appId, ActivityKind.ChannelPackageUpdated,
             $"channel {channel.Name} {how}{was}", now, channel: channel.Name, version: package.Version);

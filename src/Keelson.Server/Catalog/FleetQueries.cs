@@ -4,11 +4,12 @@ using Keelson.Omaha;
 using Keelson.Server.Api.Contracts;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
+using Keelson.Server.Updates;
 
 namespace Keelson.Server.Catalog;
 
 /// <summary>Read-only views of the fleet: instances with their history, and the activity log.</summary>
-public sealed class FleetQueries(Database database)
+public sealed class FleetQueries(Database database, InstanceTouches touches)
 {
     public const int MaxPerPage = 500;
 
@@ -21,7 +22,7 @@ public sealed class FleetQueries(Database database)
             return Task.FromResult<Outcome<Page<InstanceInfo>>>(invalid);
         }
 
-        return database.ReadAsync<Outcome<Page<InstanceInfo>>>(
+        return ReadFleetAsync<Outcome<Page<InstanceInfo>>>(
             async connection =>
             {
                 if (!await ApplicationTable.ExistsAsync(connection, null, appId))
@@ -59,7 +60,7 @@ public sealed class FleetQueries(Database database)
     }
 
     public Task<Outcome<InstanceDetail>> GetInstanceAsync(string appId, string machineId, CancellationToken cancellationToken) =>
-        database.ReadAsync<Outcome<InstanceDetail>>(
+        ReadFleetAsync<Outcome<InstanceDetail>>(
             async connection =>
             {
                 var info = (await connection.QueryAsync<InstanceRow, string?, InstanceInfo>(
@@ -105,6 +106,13 @@ public sealed class FleetQueries(Database database)
                     total, page, perPage);
             },
             cancellationToken);
+    }
+
+    /// <summary>Reads after the checks that came before, so an operator sees what machines just reported.</summary>
+    private async Task<T> ReadFleetAsync<T>(Func<System.Data.Common.DbConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await touches.FlushAsync(cancellationToken);
+        return await database.ReadAsync(read, cancellationToken);
     }
 
     private static CatalogError? CheckPage(int page, int perPage) =>

@@ -8,7 +8,7 @@ using Keelson.Server.Updates;
 namespace Keelson.Server.Catalog;
 
 /// <summary>Groups and their rollout policies.</summary>
-public sealed class GroupService(Database database, TimeProvider time)
+public sealed class GroupService(Database database, GroupCache cache, TimeProvider time)
 {
     private const string SelectGroups = """
         SELECT g.*, c.name AS channel_name, p.version AS channel_version
@@ -89,6 +89,7 @@ public sealed class GroupService(Database database, TimeProvider time)
                     """,
                     group,
                     transaction);
+                cache.Invalidate();
                 await CatalogService.LogAsync(connection, transaction, appId, ActivityKind.GroupCreated,
                     $"group {group.Name} created on channel {channel.Name}", now, group: group.Name, channel: channel.Name);
                 return await FindAsync(connection, transaction, appId, group.Name);
@@ -185,6 +186,7 @@ public sealed class GroupService(Database database, TimeProvider time)
                     """,
                     group,
                     transaction);
+                cache.Invalidate();
                 await CatalogService.LogAsync(connection, transaction, appId, activityKind, $"group {group.Name} {verb}",
                     time.GetUtcNow(), group: group.Name);
                 return await FindAsync(connection, transaction, appId, name);

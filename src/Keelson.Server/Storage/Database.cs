@@ -43,19 +43,24 @@ public sealed class Database : IDisposable
         return new Database(builder.ToString(), SqlDialect.Sqlite);
     }
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<SqliteConnection> OpenAsync(bool write, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        // WAL is persistent in the file; synchronous is per connection. NORMAL in WAL mode keeps every
-        // committed transaction across a process kill (kill -9); only an OS crash can lose the last commits.
-        await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        if (write)
+        {
+            // WAL lets reads run beside the writer and is kept in the file once set; synchronous is per connection.
+            // NORMAL in WAL mode keeps every committed transaction across a process kill (kill -9); only an
+            // operating system crash can lose the last commits.
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        }
+
         return connection;
     }
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await OpenAsync(write: false, cancellationToken);
         return await work(connection);
     }
 
@@ -65,7 +70,7 @@ public sealed class Database : IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
+            await using var connection = await OpenAsync(write: true, cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);

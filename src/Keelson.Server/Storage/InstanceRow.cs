@@ -22,6 +22,4 @@ public sealed class InstanceRow
     public long? LastErrorCode { get; set; }
     public long FirstSeenAt { get; set; }
     public long LastCheckAt { get; set; }
-
-    public InstanceRow Clone() => (InstanceRow)MemberwiseClone();
 }

@@ -9,9 +9,14 @@ namespace Keelson.Server.Updates;
 
 /// <summary>
 /// Answers Omaha requests: records each machine, moves it through the update statuses on its events, and
-/// offers its group's version when the rollout policy lets it have it. One request is one transaction.
+/// offers its group's version when the rollout policy lets it have it.
 /// </summary>
-public sealed class UpdateService(Database database, PayloadUrls urls, TimeProvider time)
+/// <remarks>
+/// Most checks come from machines that are up to date: they are answered from cached group state and their
+/// last-seen fields are written in batches (<see cref="InstanceTouches"/>). A check or event that can change
+/// a machine's status runs in one transaction that re-reads everything it decides on.
+/// </remarks>
+public sealed class UpdateService(Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, TimeProvider time)
 {
     public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
     {
@@ -28,10 +33,36 @@ public sealed class UpdateService(Database database, PayloadUrls urls, TimeProvi
         return new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds);
     }
 
-    private Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
+    private async Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
     {
         var appId = app.NormalizedAppId;
-        return database.WriteAsync(
+        var view = await groups.GetAsync(appId, app.Track ?? "", cancellationToken);
+        if (view is not null)
+        {
+            var stored = await database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken);
+            if (stored is not null && IsRoutine(app, stored, view))
+            {
+                InstanceObservation.Apply(stored, app, view, clientIp, time.GetUtcNow());
+                await touches.EnqueueAsync(stored, cancellationToken);
+                return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
+            }
+        }
+
+        return await HandleInTransactionAsync(app, appId, machineId, clientIp, cancellationToken);
+    }
+
+    /// <summary>
+    /// A request that changes nothing but when the machine was last seen: its events cannot move it (it holds
+    /// no grant), it is not held back, and its group has nothing newer for it.
+    /// </summary>
+    private static bool IsRoutine(OmahaAppRequest app, InstanceRow stored, GroupView view) =>
+        !(app.Events.Count > 0 && InstanceStatus.IsInProgress(stored.Status))
+        && (!app.UpdateCheck
+            || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && IsNewer(package.Version, app.Version ?? ""))));
+
+    private Task<OmahaAppResponse> HandleInTransactionAsync(
+        OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken) =>
+        database.WriteAsync(
             async (connection, transaction) =>
             {
                 var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
@@ -71,12 +102,12 @@ public sealed class UpdateService(Database database, PayloadUrls urls, TimeProvi
                         "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
                         view.Group,
                         transaction);
+                    groups.Invalidate();
                 }
 
                 return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count);
             },
             cancellationToken);
-    }
 
     /// <summary>Events move a machine only while it holds a grant, as in Nebraska; others are acknowledged and dropped.</summary>
     private static void ApplyEvent(CheckContext check, OmahaEvent omahaEvent)
@@ -225,24 +256,14 @@ public sealed class UpdateService(Database database, PayloadUrls urls, TimeProvi
             App = app;
             View = view;
             Now = now;
-            var nowMs = now.ToUnixTimeMilliseconds();
             Instance = stored ?? new InstanceRow
             {
                 AppId = appId,
                 MachineId = machineId,
                 Status = InstanceStatus.Undefined,
-                FirstSeenAt = nowMs,
+                FirstSeenAt = now.ToUnixTimeMilliseconds(),
             };
-            Instance.Alias = app.MachineAlias ?? "";
-            Instance.Ip = clientIp;
-            Instance.Oem = app.Oem ?? "";
-            Instance.OemVersion = app.OemVersion ?? "";
-            Instance.Board = app.Board ?? "";
-            Instance.AlephVersion = app.AlephVersion ?? "";
-            Instance.Version = app.Version ?? "";
-            Instance.Track = app.Track ?? "";
-            Instance.GroupId = view?.Group.Id;
-            Instance.LastCheckAt = nowMs;
+            InstanceObservation.Apply(Instance, app, view, clientIp, now);
         }
 
         public DbConnection Connection { get; }
