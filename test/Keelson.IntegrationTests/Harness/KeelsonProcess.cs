@@ -145,10 +145,19 @@ public sealed class KeelsonProcess : IAsyncDisposable
             started = [.. _started];
         }
 
+        var failures = new List<Exception>();
+        // Every process is killed even when one of them fails to be.
         foreach (var process in started)
         {
-            await process.DisposeAsync();
-            _log?.WriteLine(process.Describe());
+            try
+            {
+                await process.DisposeAsync();
+                _log?.WriteLine(process.Describe());
+            }
+            catch (Exception e)
+            {
+                failures.Add(e);
+            }
         }
 
         foreach (var server in _servers)
@@ -163,6 +172,11 @@ public sealed class KeelsonProcess : IAsyncDisposable
         catch (IOException e)
         {
             _log?.WriteLine($"could not delete {Directory}: {e.Message}");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("stopping the test's processes failed", failures);
         }
     }
 

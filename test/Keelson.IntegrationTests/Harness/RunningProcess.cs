@@ -18,6 +18,7 @@ public sealed class RunningProcess : IAsyncDisposable
     private readonly List<LineWaiter> _waiters = [];
     private readonly Task _pumps;
     private bool _stdoutClosed;
+    private int? _exitCode;
 
     internal RunningProcess(ProcessStartInfo start)
     {
@@ -33,7 +34,7 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _exitCode is not null || _process.HasExited;
 
     public string StandardOutput
     {
@@ -121,6 +122,11 @@ public sealed class RunningProcess : IAsyncDisposable
     /// <summary>Kills the process and its children with SIGKILL (no chance to clean up) and waits until it is gone.</summary>
     public void Kill()
     {
+        if (_exitCode is not null)
+        {
+            return;
+        }
+
         try
         {
             _process.Kill(entireProcessTree: true);
@@ -136,26 +142,32 @@ public sealed class RunningProcess : IAsyncDisposable
     /// <summary>The outcome of an exited process.</summary>
     public ProcessResult Result()
     {
-        if (!_process.HasExited)
+        if (!HasExited)
         {
             throw new InvalidOperationException($"{CommandLine} is still running");
         }
 
-        return new ProcessResult(CommandLine, _process.ExitCode, StandardOutput, StandardError, _clock.Elapsed);
+        return new ProcessResult(CommandLine, _exitCode ?? _process.ExitCode, StandardOutput, StandardError, _clock.Elapsed);
     }
 
     /// <summary>The command and what it printed so far, for failure messages.</summary>
     public string Describe()
     {
-        var state = _process.HasExited ? $"exit {_process.ExitCode}" : "running";
+        var state = HasExited ? $"exit {_exitCode ?? _process.ExitCode}" : "running";
         return $"$ {CommandLine}\n({state} after {_clock.Elapsed.TotalSeconds:0.0}s)\n--- stdout ---\n{StandardOutput}--- stderr ---\n{StandardError}";
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_exitCode is not null)
+        {
+            return;
+        }
+
         Kill();
         // The pipes close with the process; their readers finish on their own.
         await _pumps.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _exitCode = _process.ExitCode;
         _process.Dispose();
     }
 

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Throughput and latency of the Omaha update check, against Kestrel echoing the same body in the same run.
+# Needs wrk (apt-get install -y wrk). Prints a table with each case's ratio to the baseline.
+#   benchmarks/omaha-check.sh [DURATION] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10s}
+connections=${2:-64}
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+dotnet build -c Release -v quiet -nologo src/Keelson.Cli >/dev/null
+dotnet build -c Release -v quiet -nologo benchmarks/KestrelBaseline >/dev/null
+keelson=src/Keelson.Cli/bin/Release/net10.0/keelson
+baseline=benchmarks/KestrelBaseline/bin/Release/net10.0/KestrelBaseline
+
+wait_for() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+
+"$keelson" server --data "$work/data" --listen http://127.0.0.1:18190 >"$work/server.log" 2>&1 &
+pids+=($!)
+ASPNETCORE_URLS=http://127.0.0.1:18191 "$baseline" >"$work/baseline.log" 2>&1 &
+pids+=($!)
+wait_for http://127.0.0.1:18190/health
+wait_for http://127.0.0.1:18191/hello
+
+export KEELSON_SERVER=http://127.0.0.1:18190 KEELSON_TOKEN
+KEELSON_TOKEN=$(cat "$work/data/admin-token")
+head -c 1M /dev/urandom >"$work/flatcar_production_update.gz"
+"$keelson" package publish --version 2605.10.0 --file "$work/flatcar_production_update.gz" >/dev/null
+"$keelson" channel set stable --version 2605.10.0 >/dev/null
+
+sample=test/samples/omaha/request-updatecheck.xml
+sed 's/version="2512.2.0" track/version="2605.10.0" track/' "$sample" >"$work/current.xml"   # up to date: noupdate
+cp "$sample" "$work/behind.xml"                                                                # 2512.2.0: offered 2605.10.0
+
+run() { # NAME URL BODY [MACHINES] [PATH]
+    BODY_FILE=$3 MACHINES=${4:-10000} WRK_PATH=${5:-/v1/update/} wrk -t2 -c"$connections" -d3s -s benchmarks/omaha-check.lua "$2" >/dev/null
+    BODY_FILE=$3 MACHINES=${4:-10000} WRK_PATH=${5:-/v1/update/} wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/omaha-check.lua "$2" >"$work/$1.txt"
+    if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: errors in the answers" >&2; cat "$work/$1.txt" >&2; exit 1; fi
+}
+
+run baseline http://127.0.0.1:18191 "$work/current.xml" 10000 /echo
+# First sight: every check is a new machine, inserted in its own write transaction.
+run first-checks http://127.0.0.1:18190 "$work/current.xml" 1000000000
+# Steady state: 1000 known machines that are up to date (the common case: batched last-seen writes).
+run routine http://127.0.0.1:18190 "$work/current.xml" 1000
+# A rollout: 1000 machines behind the channel are offered the update (granted once, then kept).
+run rollout http://127.0.0.1:18190 "$work/behind.xml" 1000
+
+rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
+p() { awk -v q="$2" '$1 == q {print $2}' "$work/$1.txt"; }
+base=$(rps baseline)
+printf '%-14s %12s %8s %10s %10s\n' case "requests/s" ratio p50 p99
+for name in baseline first-checks routine rollout; do
+    printf '%-14s %12s %8s %10s %10s\n' "$name" "$(rps $name)" "$(awk -v a="$(rps $name)" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" "$(p $name 50%)" "$(p $name 99%)"
+done
+echo "(wrk -t2 -c$connections -d$duration on this machine, $(nproc) cores; baseline: Kestrel echoing the same 1.1 KB body)"
