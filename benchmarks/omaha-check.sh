@@ -47,14 +47,14 @@ run baseline http://127.0.0.1:18191 "$work/current.xml" 10000 /echo
 run first-checks http://127.0.0.1:18190 "$work/current.xml" 1000000000
 # Steady state: 1000 known machines that are up to date (the common case: batched last-seen writes).
 run routine http://127.0.0.1:18190 "$work/current.xml" 1000
-# A rollout: 1000 machines behind the channel are offered the update (granted once, then kept).
-run rollout http://127.0.0.1:18190 "$work/behind.xml" 1000
+# A rollout: every check is a machine behind the channel, granted the update in its own write transaction.
+run grants http://127.0.0.1:18190 "$work/behind.xml" 1000000000
 
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
 p() { awk -v q="$2" '$1 == q {print $2}' "$work/$1.txt"; }
 base=$(rps baseline)
 printf '%-14s %12s %8s %10s %10s\n' case "requests/s" ratio p50 p99
-for name in baseline first-checks routine rollout; do
+for name in baseline first-checks routine grants; do
     printf '%-14s %12s %8s %10s %10s\n' "$name" "$(rps $name)" "$(awk -v a="$(rps $name)" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" "$(p $name 50%)" "$(p $name 99%)"
 done
 echo "(wrk -t2 -c$connections -d$duration on this machine, $(nproc) cores; baseline: Kestrel echoing the same 1.1 KB body)"

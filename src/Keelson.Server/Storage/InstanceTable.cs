@@ -30,6 +30,26 @@ public static class InstanceTable
             instance,
             transaction);
 
+    /// <summary>
+    /// Records routine checks: a new machine is inserted whole; a known one gets only its last-seen fields,
+    /// never its status, and never from a check older than the one stored.
+    /// </summary>
+    public static Task<int> TouchAsync(DbConnection connection, DbTransaction transaction, IEnumerable<InstanceRow> instances) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO instances (app_id, machine_id, alias, ip, oem, oem_version, board, aleph_version, version, track,
+                group_id, status, status_reason, update_version, update_granted_at, last_error_code, first_seen_at, last_check_at)
+            VALUES (@AppId, @MachineId, @Alias, @Ip, @Oem, @OemVersion, @Board, @AlephVersion, @Version, @Track,
+                @GroupId, @Status, @StatusReason, @UpdateVersion, @UpdateGrantedAt, @LastErrorCode, @FirstSeenAt, @LastCheckAt)
+            ON CONFLICT (app_id, machine_id) DO UPDATE SET
+                alias = excluded.alias, ip = excluded.ip, oem = excluded.oem, oem_version = excluded.oem_version,
+                board = excluded.board, aleph_version = excluded.aleph_version, version = excluded.version,
+                track = excluded.track, group_id = excluded.group_id, last_check_at = excluded.last_check_at
+            WHERE instances.last_check_at <= excluded.last_check_at
+            """,
+            instances,
+            transaction);
+
     public static Task AppendHistoryAsync(DbConnection connection, DbTransaction transaction, IEnumerable<HistoryRow> rows) =>
         connection.ExecuteAsync(
             """

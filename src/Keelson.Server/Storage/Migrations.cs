@@ -94,6 +94,7 @@ public static class Migrations
                 created_at BIGINT NOT NULL);
             CREATE INDEX ix_history_instance ON instance_history (app_id, machine_id, id);
             CREATE INDEX ix_history_group_status ON instance_history (group_id, status, created_at);
+            CREATE INDEX ix_history_group_version ON instance_history (group_id, update_version, status);
             CREATE TABLE activity (
                 id {identity},
                 app_id TEXT NOT NULL,

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Dapper;
 using Keelson.Server.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,8 +7,8 @@ namespace Keelson.Server.Updates;
 
 /// <summary>
 /// Writes the last-seen fields of routine checks (a machine that is up to date and whose status does not
-/// change) in batches: one transaction per batch instead of one per check. Status changes never come
-/// through here; they commit with the request that causes them. A touch never overwrites a newer check.
+/// change), and the first sight of a machine, in batches: one transaction per batch instead of one per check.
+/// Status changes never come through here; they commit with the request that causes them.
 /// </summary>
 public sealed partial class InstanceTouches(Database database, ILogger<InstanceTouches> logger) : BackgroundService
 {
@@ -83,14 +82,7 @@ public sealed partial class InstanceTouches(Database database, ILogger<InstanceT
         try
         {
             await database.WriteAsync(
-                (connection, transaction) => connection.ExecuteAsync(
-                    """
-                    UPDATE instances SET alias = @Alias, ip = @Ip, oem = @Oem, oem_version = @OemVersion, board = @Board,
-                        aleph_version = @AlephVersion, version = @Version, track = @Track, group_id = @GroupId, last_check_at = @LastCheckAt
-                    WHERE app_id = @AppId AND machine_id = @MachineId AND last_check_at <= @LastCheckAt
-                    """,
-                    batch.Values,
-                    transaction),
+                (connection, transaction) => InstanceTable.TouchAsync(connection, transaction, batch.Values),
                 cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

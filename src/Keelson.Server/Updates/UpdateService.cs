@@ -39,10 +39,12 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         var view = await groups.GetAsync(appId, app.Track ?? "", cancellationToken);
         if (view is not null)
         {
-            var stored = await database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken);
-            if (stored is not null && IsRoutine(app, stored, view))
+            var now = time.GetUtcNow();
+            var stored = await database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken)
+                ?? NewInstance(appId, machineId, now);
+            if (IsRoutine(app, stored, view))
             {
-                InstanceObservation.Apply(stored, app, view, clientIp, time.GetUtcNow());
+                InstanceObservation.Apply(stored, app, view, clientIp, now);
                 await touches.EnqueueAsync(stored, cancellationToken);
                 return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }
@@ -50,6 +52,14 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
 
         return await HandleInTransactionAsync(app, appId, machineId, clientIp, cancellationToken);
     }
+
+    private static InstanceRow NewInstance(string appId, string machineId, DateTimeOffset now) => new()
+    {
+        AppId = appId,
+        MachineId = machineId,
+        Status = InstanceStatus.Undefined,
+        FirstSeenAt = now.ToUnixTimeMilliseconds(),
+    };
 
     /// <summary>
     /// A request that changes nothing but when the machine was last seen: its events cannot move it (it holds
@@ -256,13 +266,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
             App = app;
             View = view;
             Now = now;
-            Instance = stored ?? new InstanceRow
-            {
-                AppId = appId,
-                MachineId = machineId,
-                Status = InstanceStatus.Undefined,
-                FirstSeenAt = now.ToUnixTimeMilliseconds(),
-            };
+            Instance = stored ?? NewInstance(appId, machineId, now);
             InstanceObservation.Apply(Instance, app, view, clientIp, now);
         }
 
@@ -329,11 +333,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
                 new { groupId, version, machineId, inProgress = InstanceStatus.InProgress, after = grantedAfter.ToUnixTimeMilliseconds() },
                 transaction);
 
-        public async Task<bool> AnyCompletedAsync(string version, CancellationToken cancellationToken) =>
-            await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM instance_history WHERE group_id = @groupId AND status = @status AND update_version = @version",
-                new { groupId, version, status = InstanceStatus.Complete },
-                transaction) > 0;
+        public Task<bool> AnyCompletedAsync(string version, CancellationToken cancellationToken) => AnyHistoryAsync(version, InstanceStatus.Complete);
 
         public async Task<int> GrantsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
             (int)await connection.ExecuteScalarAsync<long>(
@@ -341,10 +341,12 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
                 new { groupId, status = InstanceStatus.UpdateGranted, since = since.ToUnixTimeMilliseconds() },
                 transaction);
 
-        public async Task<bool> AnyGrantAsync(string version) =>
+        public Task<bool> AnyGrantAsync(string version) => AnyHistoryAsync(version, InstanceStatus.UpdateGranted);
+
+        private async Task<bool> AnyHistoryAsync(string version, string status) =>
             await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM instance_history WHERE group_id = @groupId AND status = @status AND update_version = @version",
-                new { groupId, version, status = InstanceStatus.UpdateGranted },
+                "SELECT COUNT(*) FROM (SELECT 1 FROM instance_history WHERE group_id = @groupId AND update_version = @version AND status = @status LIMIT 1) AS found",
+                new { groupId, version, status },
                 transaction) > 0;
     }
 }
