@@ -24,8 +24,8 @@ public sealed class GroupService(Database database, GroupCache cache, TimeProvid
                     return CatalogService.UnknownApplication(appId);
                 }
 
-                var rows = await connection.QueryAsync<GroupListRow>(SelectGroups + " WHERE g.app_id = @appId ORDER BY g.name", new { appId });
-                return rows.Select(ToInfo).ToList();
+                var rows = await QueryGroupsAsync(connection, null, " WHERE g.app_id = @appId ORDER BY g.name", new { appId });
+                return rows.ToList();
             },
             cancellationToken);
 
@@ -187,11 +187,26 @@ public sealed class GroupService(Database database, GroupCache cache, TimeProvid
                     group,
                     transaction);
                 cache.Invalidate();
-                await CatalogService.LogAsync(connection, transaction, appId, activityKind, $"group {group.Name} {verb}",
+                await CatalogService.LogAsync(connection, transaction, appId, activityKind, $"group {group.Name} {verb}: {Describe(group)}",
                     time.GetUtcNow(), group: group.Name);
                 return await FindAsync(connection, transaction, appId, name);
             },
             cancellationToken);
+
+    /// <summary>The policy in one line, for the activity log.</summary>
+    private static string Describe(GroupRow group)
+    {
+        var parts = new List<string>
+        {
+            group.UpdatesEnabled ? "updates enabled" : $"updates paused ({group.PausedReason})",
+            group.SafeMode ? "safe mode on" : "safe mode off",
+            group.MaxUpdatesPerPeriod == 0 ? "no rate limit" : $"at most {group.MaxUpdatesPerPeriod} per {GoDuration.Format(TimeSpan.FromSeconds(group.PeriodSeconds))}",
+            $"update timeout {GoDuration.Format(TimeSpan.FromSeconds(group.UpdateTimeoutSeconds))}",
+            group.Windows.Length == 0 ? "no maintenance windows" : $"windows {group.Windows} ({group.TimeZone})",
+            group.RampSeconds == 0 ? "no ramp" : $"ramp {GoDuration.Format(TimeSpan.FromSeconds(group.RampSeconds))}",
+        };
+        return string.Join(", ", parts);
+    }
 
     /// <summary>Copies the request's policy fields onto the row, or says which field is wrong.</summary>
     private static CatalogError? Apply(GroupRow group, GroupRequest request)
@@ -274,18 +289,21 @@ public sealed class GroupService(Database database, GroupCache cache, TimeProvid
 
     private async Task<Outcome<GroupInfo>> FindAsync(DbConnection connection, DbTransaction? transaction, string appId, string name)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<GroupListRow>(
-            SelectGroups + " WHERE g.app_id = @appId AND g.name = @name", new { appId, name }, transaction);
-        return row is null ? CatalogError.NotFound($"no group named {name}") : ToInfo(row);
+        var group = (await QueryGroupsAsync(connection, transaction, " WHERE g.app_id = @appId AND g.name = @name", new { appId, name })).SingleOrDefault();
+        return group is null ? CatalogError.NotFound($"no group named {name}") : group;
     }
 
-    private GroupInfo ToInfo(GroupListRow g)
+    private Task<IEnumerable<GroupInfo>> QueryGroupsAsync(DbConnection connection, DbTransaction? transaction, string where, object parameters) =>
+        connection.QueryAsync<GroupRow, string, string?, GroupInfo>(
+            SelectGroups + where, ToInfo, parameters, transaction, splitOn: "channel_name,channel_version");
+
+    private GroupInfo ToInfo(GroupRow g, string channelName, string? channelVersion)
     {
         var started = CatalogService.FromMs(g.RolloutStartedAt ?? g.CreatedAt);
         return new GroupInfo(
             g.Name,
-            g.ChannelName,
-            g.ChannelVersion,
+            channelName,
+            channelVersion,
             g.UpdatesEnabled,
             g.PausedReason,
             g.SafeMode,
@@ -297,24 +315,5 @@ public sealed class GroupService(Database database, GroupCache cache, TimeProvid
             GoDuration.Format(TimeSpan.FromSeconds(g.RampSeconds)),
             g.RolloutStartedAt is null ? null : started,
             RolloutRamp.Share(started, TimeSpan.FromSeconds(g.RampSeconds), time.GetUtcNow()));
-    }
-
-    /// <summary>A group row with its channel's name and version.</summary>
-    private sealed class GroupListRow
-    {
-        public string Name { get; set; } = "";
-        public string ChannelName { get; set; } = "";
-        public string? ChannelVersion { get; set; }
-        public bool UpdatesEnabled { get; set; }
-        public string? PausedReason { get; set; }
-        public bool SafeMode { get; set; }
-        public int MaxUpdatesPerPeriod { get; set; }
-        public long PeriodSeconds { get; set; }
-        public long UpdateTimeoutSeconds { get; set; }
-        public string Windows { get; set; } = "";
-        public string TimeZone { get; set; } = "";
-        public long RampSeconds { get; set; }
-        public long? RolloutStartedAt { get; set; }
-        public long CreatedAt { get; set; }
     }
 }
