@@ -123,6 +123,21 @@ public sealed class CatalogApiTests : IAsyncLifetime
         Assert.Empty((await _server.Http.GetFromJsonAsync<List<PackageInfo>>($"{_server.AppPath}/packages", TestServer.Json))!);
     }
 
+    [Fact]
+    public async Task A_chunked_JSON_body_over_1_MiB_is_refused()
+    {
+        var json = "{\"name\":\"" + new string('a', 2 << 20) + "\"}";
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_server.AppPath}/channels") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await _server.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("larger than", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("page=0")]
     [InlineData("perPage=501")]

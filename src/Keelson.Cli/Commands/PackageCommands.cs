@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Keelson.Server.Api.Contracts;
-
 using Keelson.Cli.Output;
+using Keelson.Server.Api.Contracts;
 
 namespace Keelson.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Keelson.Server.Catalog;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Keelson.Server.Api;
 
@@ -41,10 +42,20 @@ internal static class ApiResults
             return CatalogError.Invalid("body", $"the body is larger than {MaxJsonBytes} bytes");
         }
 
+        // Also bounds a chunked body, whose length is not announced.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxJsonBytes;
+        }
+
         try
         {
             var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Json, cancellationToken);
             return value is null ? CatalogError.Invalid("body", "the body is empty (null)") : value;
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return CatalogError.Invalid("body", $"the body is larger than {MaxJsonBytes} bytes");
         }
         catch (JsonException e)
         {

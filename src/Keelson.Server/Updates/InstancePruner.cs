@@ -41,6 +41,6 @@ public sealed partial class InstancePruner(Database database, ServerOptions opti
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Pruned {Count} instances not seen for {Retention}")]
+    [LoggerMessage(EventId = ServerEventIds.InstancesPruned, Level = LogLevel.Information, Message = "Pruned {Count} instances not seen for {Retention}")]
     private partial void LogPruned(int count, TimeSpan retention);
 }

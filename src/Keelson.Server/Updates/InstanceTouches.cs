@@ -98,6 +98,6 @@ public sealed partial class InstanceTouches(Database database, ILogger<InstanceT
         }
     }
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Could not record the last check of {Count} machines")]
+    [LoggerMessage(EventId = ServerEventIds.LastChecksNotRecorded, Level = LogLevel.Error, Message = "Could not record the last check of {Count} machines")]
     private partial void LogBatchFailed(Exception exception, int count);
 }
