@@ -43,7 +43,8 @@ public static class KeelsonServer
         builder.Services.AddSingleton<CatalogService>();
         builder.Services.AddSingleton<GroupService>();
         builder.Services.AddSingleton<FleetQueries>();
-        builder.Services.AddHostedService<InstancePruner>();
+        builder.Services.AddSingleton<InstancePruner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<InstancePruner>());
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {

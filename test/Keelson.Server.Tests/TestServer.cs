@@ -28,6 +28,8 @@ public sealed class TestServer : IAsyncDisposable
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
     }
 
+    public IServiceProvider Services => _app.Services;
+
     public string DataDirectory { get; }
     public FakeTimeProvider Time { get; }
     public Uri BaseUrl { get; }
