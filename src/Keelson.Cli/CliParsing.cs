@@ -17,7 +17,7 @@ internal static class CliParsing
     public static void ValidateDuration(OptionResult result, string name)
     {
         var text = result.GetValueOrDefault<string>();
-        if (text is not null && !Server.Rollout.GoDuration.TryParse(text, out _))
+        if (text is not null && !Keelson.Coordination.GoDuration.TryParse(text, out _))
         {
             result.AddError($"{name} '{text}' is not a duration such as 30m, 1h30m or 24h");
         }

@@ -42,7 +42,7 @@ internal static class ServerCommand
                 DataDirectory = parse.GetValue(data)!,
                 PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
                 AdminToken = ReadToken(parse.GetValue(tokenFile)),
-                InstanceRetention = Server.Rollout.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
+                InstanceRetention = Keelson.Coordination.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
             };
             foreach (var address in parse.GetValue(listen)!)
             {

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Keelson.Coordination;
 using Keelson.Server.Api.Contracts;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
@@ -247,7 +248,7 @@ public sealed class GroupService(Database database, GroupCache cache, TimeProvid
                     return CatalogError.Invalid("windows", "a window must not be null");
                 }
 
-                if (!MaintenanceWindow.TryParse(text, out var window, out var error))
+                if (!TimeWindow.TryParse(text, out var window, out var error))
                 {
                     return CatalogError.Invalid("windows", error);
                 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keelson.Coordination;
 
 namespace Keelson.Server.Rollout;
 

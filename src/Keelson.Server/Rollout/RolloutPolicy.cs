@@ -1,3 +1,4 @@
+using Keelson.Coordination;
 using Keelson.Server.Storage;
 
 namespace Keelson.Server.Rollout;
@@ -10,17 +11,17 @@ public sealed record RolloutPolicy(
     int MaxUpdatesPerPeriod,
     TimeSpan Period,
     TimeSpan UpdateTimeout,
-    IReadOnlyList<MaintenanceWindow> Windows,
+    IReadOnlyList<TimeWindow> Windows,
     TimeZoneInfo TimeZone,
     TimeSpan RampDuration)
 {
     /// <summary>Reads a stored policy. The API validated it when it was written, so a failure here is corruption.</summary>
     public static RolloutPolicy From(GroupRow group)
     {
-        var windows = new List<MaintenanceWindow>();
+        var windows = new List<TimeWindow>();
         foreach (var text in SplitWindows(group.Windows))
         {
-            if (!MaintenanceWindow.TryParse(text, out var window, out var error))
+            if (!TimeWindow.TryParse(text, out var window, out var error))
             {
                 throw new InvalidOperationException($"group '{group.Name}' has a corrupt maintenance window: {error}");
             }

@@ -13,7 +13,7 @@ public sealed class GroupRow
     public int MaxUpdatesPerPeriod { get; set; }
     public long PeriodSeconds { get; set; }
     public long UpdateTimeoutSeconds { get; set; }
-    /// <summary>Maintenance windows separated by ';', each as <see cref="Rollout.MaintenanceWindow"/> writes it.</summary>
+    /// <summary>Maintenance windows separated by ';', each as <see cref="Keelson.Coordination.TimeWindow"/> writes it.</summary>
     public string Windows { get; set; } = "";
     public string TimeZone { get; set; } = "UTC";
     public long RampSeconds { get; set; }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Keelson.Server.Rollout;
+namespace Keelson.Coordination;
 
 /// <summary>Durations as CoreOS tools write them (Go's notation): <c>1h30m</c>, <c>45m</c>, <c>90s</c>, <c>2h</c>.</summary>
 public static class GoDuration

@@ -1,6 +1,4 @@
-using Keelson.Server.Rollout;
-
-namespace Keelson.Server.Tests.Rollout;
+namespace Keelson.Coordination.Tests;
 
 public sealed class GoDurationTests
 {

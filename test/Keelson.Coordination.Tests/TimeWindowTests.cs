@@ -1,14 +1,12 @@
-using Keelson.Server.Rollout;
+namespace Keelson.Coordination.Tests;
 
-namespace Keelson.Server.Tests.Rollout;
-
-public sealed class MaintenanceWindowTests
+public sealed class TimeWindowTests
 {
     private static readonly TimeZoneInfo s_berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
 
-    private static MaintenanceWindow Parse(string text)
+    private static TimeWindow Parse(string text)
     {
-        Assert.True(MaintenanceWindow.TryParse(text, out var window, out var error), error);
+        Assert.True(TimeWindow.TryParse(text, out var window, out var error), error);
         return window!;
     }
 
@@ -32,7 +30,7 @@ public sealed class MaintenanceWindowTests
     [InlineData("Mon-Tue-Wed 09:00 1h", "'Mon-Tue-Wed' is not a day")]
     public void Bad_windows_are_refused_naming_the_part(string text, string error)
     {
-        Assert.False(MaintenanceWindow.TryParse(text, out _, out var message));
+        Assert.False(TimeWindow.TryParse(text, out _, out var message));
         Assert.Contains(error, message, StringComparison.Ordinal);
     }
 
@@ -91,5 +89,43 @@ public sealed class MaintenanceWindowTests
         Assert.True(window.IsOpen(Utc("2026-10-24T02:30:00Z"), s_berlin)); // Sat 04:30 CEST
         Assert.True(window.IsOpen(Utc("2026-10-25T03:30:00Z"), s_berlin)); // Sun 04:30 CET
         Assert.False(window.IsOpen(Utc("2026-10-25T02:30:00Z"), s_berlin)); // Sun 03:30 CET
+    }
+
+    [Theory]
+    [InlineData("04:00", "1h30m", "daily 04:00 1h30m")]
+    [InlineData("Thu 04:00", "1h30m", "Thu 04:00 1h30m")]
+    [InlineData("sun 0:05", "3d", "Sun 00:05 72h")]
+    [InlineData("23:59", "23h", "daily 23:59 23h")]
+    public void Locksmith_windows_parse_into_weekly_windows(string start, string length, string canonical)
+    {
+        Assert.True(TimeWindow.TryParseLocksmith(start, length, out var window, out var error), error);
+        Assert.Equal(canonical, window!.ToString());
+    }
+
+    [Theory]
+    [InlineData("24:00", "1h", "no valid time of day")]
+    [InlineData("Thu 4", "1h", "no valid time of day")]
+    [InlineData("Someday 04:00", "1h", "must be HH:MM or a day")]
+    [InlineData("Thu 04:00 extra", "1h", "must be HH:MM or a day")]
+    [InlineData("04:00", "24h", "shorter than a day")]
+    [InlineData("Thu 04:00", "168h", "shorter than a week")]
+    [InlineData("04:00", "soon", "must be a duration")]
+    public void Bad_locksmith_windows_are_refused_naming_the_setting(string start, string length, string error)
+    {
+        Assert.False(TimeWindow.TryParseLocksmith(start, length, out _, out var message));
+        Assert.Contains(error, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-11-26T03:59:00Z", false)] // Thursday
+    [InlineData("2026-11-26T04:00:00Z", true)]
+    [InlineData("2026-11-26T05:29:00Z", true)]
+    [InlineData("2026-11-26T05:30:00Z", false)]
+    [InlineData("2026-11-19T04:30:00Z", true)]  // the Thursday before
+    [InlineData("2026-11-27T04:30:00Z", false)] // Friday
+    public void A_weekly_locksmith_window_opens_on_its_day_only(string now, bool open)
+    {
+        Assert.True(TimeWindow.TryParseLocksmith("Thu 04:00", "1h30m", out var window, out _));
+        Assert.Equal(open, window!.IsOpen(Utc(now), TimeZoneInfo.Utc));
     }
 }

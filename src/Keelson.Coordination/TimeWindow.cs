@@ -1,19 +1,20 @@
 using System.Globalization;
 using System.Text;
 
-namespace Keelson.Server.Rollout;
+namespace Keelson.Coordination;
 
 /// <summary>
-/// A weekly maintenance window: the days it opens on, the local time it opens and how long it stays open,
-/// written <c>Mon-Fri 09:00 8h</c>, <c>Sat,Sun 01:30 2h30m</c> or <c>daily 02:00 1h</c>.
+/// A weekly time window - a group's maintenance window, a machine's reboot window: the days it opens on,
+/// the local time it opens and how long it stays open, written <c>Mon-Fri 09:00 8h</c>,
+/// <c>Sat,Sun 01:30 2h30m</c> or <c>daily 02:00 1h</c>, or in locksmith's two settings (<see cref="TryParseLocksmith"/>).
 /// A window may run past midnight; its length is elapsed time, so a DST change inside it does not stretch it.
 /// </summary>
-public sealed record MaintenanceWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan Start, TimeSpan Length)
+public sealed record TimeWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan Start, TimeSpan Length)
 {
     private static readonly string[] s_dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
     /// <summary>Parses one window; the error says what part was wrong.</summary>
-    public static bool TryParse(string text, out MaintenanceWindow? window, out string error)
+    public static bool TryParse(string text, out TimeWindow? window, out string error)
     {
         window = null;
         var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -40,7 +41,51 @@ public sealed record MaintenanceWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan St
             return false;
         }
 
-        window = new MaintenanceWindow(days, start, length);
+        window = new TimeWindow(days, start, length);
+        error = "";
+        return true;
+    }
+
+    /// <summary>
+    /// A window in locksmith's format: <paramref name="start"/> is <c>HH:MM</c> (daily) or <c>Thu 04:00</c> (weekly),
+    /// <paramref name="length"/> a duration shorter than a day (daily) or a week (weekly).
+    /// </summary>
+    public static bool TryParseLocksmith(string start, string length, out TimeWindow? window, out string error)
+    {
+        window = null;
+        var parts = start.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        HashSet<DayOfWeek> days = [];
+        if (parts.Length == 2 && TryParseDay(parts[0], out var day))
+        {
+            days.Add(day);
+        }
+        else if (parts.Length == 1)
+        {
+            days.UnionWith(Enum.GetValues<DayOfWeek>());
+        }
+        else
+        {
+            error = $"reboot window start '{start}' must be HH:MM or a day and HH:MM, e.g. 'Thu 04:00'";
+            return false;
+        }
+
+        var clock = parts[^1].Split(':');
+        if (clock.Length != 2
+            || !int.TryParse(clock[0], NumberStyles.None, CultureInfo.InvariantCulture, out var hours) || hours > 23
+            || !int.TryParse(clock[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) || minutes > 59)
+        {
+            error = $"reboot window start '{start}' has no valid time of day (HH:MM, 00:00 to 23:59)";
+            return false;
+        }
+
+        var limit = days.Count == 7 ? TimeSpan.FromDays(1) : TimeSpan.FromDays(7);
+        if (!GoDuration.TryParse(length, out var duration) || duration <= TimeSpan.Zero || duration >= limit)
+        {
+            error = $"reboot window length '{length}' must be a duration such as 1h30m, shorter than {(days.Count == 7 ? "a day for a daily window" : "a week")}";
+            return false;
+        }
+
+        window = new TimeWindow(days, new TimeSpan(hours, minutes, 0), duration);
         error = "";
         return true;
     }
