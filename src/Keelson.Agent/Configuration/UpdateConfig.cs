@@ -1,0 +1,28 @@
+using Keelson.Coordination;
+
+namespace Keelson.Agent.Configuration;
+
+/// <summary>
+/// The agent's configuration, read from CoreOS-style <c>update.conf</c> files (see <see cref="UpdateConfigReader"/>).
+/// </summary>
+/// <param name="Group">The group (channel) the machine follows: Omaha's <c>track</c>.</param>
+/// <param name="Server">The Omaha endpoint; null when <c>SERVER=disabled</c> (no checks, but boots are still marked good).</param>
+/// <param name="RebootStrategy">What to do once an update is installed.</param>
+/// <param name="RebootWindow">When reboots may happen; null for any time.</param>
+/// <param name="TrustedKeys">Public key files a payload's signature must verify against (several during a key rotation).</param>
+/// <param name="HealthChecks">Commands run after a boot; all must exit 0 for the boot to be marked good.</param>
+/// <param name="Sources">The files read, in order.</param>
+public sealed record UpdateConfig(
+    string Group,
+    Uri? Server,
+    RebootStrategy RebootStrategy,
+    TimeWindow? RebootWindow,
+    IReadOnlyList<string> TrustedKeys,
+    IReadOnlyList<string> HealthChecks,
+    IReadOnlyList<string> Sources)
+{
+    /// <summary>Where CoreOS reads <c>update.conf</c>: the image's defaults, then the machine's own settings.</summary>
+    public static IReadOnlyList<string> DefaultPaths { get; } = ["/usr/share/coreos/update.conf", "/etc/coreos/update.conf"];
+
+    public bool CheckingEnabled => Server is not null;
+}

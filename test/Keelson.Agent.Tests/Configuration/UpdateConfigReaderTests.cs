@@ -1,0 +1,97 @@
+using Keelson.Agent.Configuration;
+
+namespace Keelson.Agent.Tests.Configuration;
+
+public sealed class UpdateConfigReaderTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("keelson-update-conf-");
+
+    public void Dispose() => _directory.Delete(recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_directory.FullName, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void Later_files_win_key_by_key_as_in_CoreOS()
+    {
+        var image = Write("usr.conf", "GROUP=stable\nSERVER=https://updates.example.com/v1/update/\nREBOOT_STRATEGY=reboot\n");
+        var machine = Write("etc.conf", "# operator settings\nGROUP=beta\n\nREBOOT_STRATEGY=\"etcd-lock\"\n");
+
+        var config = UpdateConfigReader.Read([image, machine]);
+
+        Assert.Equal("beta", config.Group);
+        Assert.Equal(new Uri("https://updates.example.com/v1/update/"), config.Server);
+        Assert.Equal(RebootStrategy.EtcdLock, config.RebootStrategy);
+        Assert.Equal([image, machine], config.Sources);
+    }
+
+    [Fact]
+    public void Missing_files_are_skipped_unless_required()
+    {
+        var image = Write("usr.conf", "SERVER=http://127.0.0.1:8080/v1/update/\n");
+        var missing = Path.Combine(_directory.FullName, "absent.conf");
+
+        var config = UpdateConfigReader.Read([image, missing]);
+
+        Assert.Equal("stable", config.Group);
+        Assert.Equal(RebootStrategy.BestEffort, config.RebootStrategy);
+        var error = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([image, missing], new HashSet<string> { missing }));
+        Assert.Contains("absent.conf: no such file", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SERVER_disabled_turns_checking_off()
+    {
+        var config = UpdateConfigReader.Read([Write("a.conf", "SERVER=disabled\n")]);
+
+        Assert.False(config.CheckingEnabled);
+        Assert.Null(config.Server);
+    }
+
+    [Fact]
+    public void A_reboot_window_is_read_in_locksmith_format_with_or_without_the_prefix()
+    {
+        var plain = UpdateConfigReader.Read([Write("a.conf", "SERVER=disabled\nREBOOT_WINDOW_START=Thu 04:00\nREBOOT_WINDOW_LENGTH=1h30m\n")]);
+        var prefixed = UpdateConfigReader.Read([Write("b.conf", "SERVER=disabled\nLOCKSMITHD_REBOOT_WINDOW_START='04:00'\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=\"2h\"\n")]);
+
+        Assert.Equal("Thu 04:00 1h30m", plain.RebootWindow!.ToString());
+        Assert.Equal("daily 04:00 2h", prefixed.RebootWindow!.ToString());
+    }
+
+    [Fact]
+    public void Keelson_keys_list_trusted_keys_and_health_checks()
+    {
+        var config = UpdateConfigReader.Read([Write("a.conf",
+            "SERVER=disabled\nKEELSON_TRUSTED_KEYS=/etc/keelson/2026.pub /etc/keelson/2027.pub\nKEELSON_HEALTH_CHECKS=systemctl is-system-running --wait; /usr/bin/true\n")]);
+
+        Assert.Equal(["/etc/keelson/2026.pub", "/etc/keelson/2027.pub"], config.TrustedKeys);
+        Assert.Equal(["systemctl is-system-running --wait", "/usr/bin/true"], config.HealthChecks);
+    }
+
+    [Theory]
+    [InlineData("SERVER=disabled\nthis is not a setting\n", ":2: expected KEY=value")]
+    [InlineData("SERVER=disabled\nGROUP=\"beta\n", ":2: the value \"beta has no closing \"")]
+    [InlineData("SERVER=disabled\nREBOOT_STRATEGY=sometimes\n", ":2: REBOOT_STRATEGY 'sometimes' is not one of")]
+    [InlineData("SERVER=ftp://example.com/\n", ":1: SERVER 'ftp://example.com/' is not an http(s) URL")]
+    [InlineData("GROUP=beta\n", "SERVER is not set")]
+    [InlineData("SERVER=disabled\nGROUP=beta channel\n", ":2: GROUP 'beta channel' must be")]
+    [InlineData("SERVER=disabled\nREBOOT_WINDOW_START=04:00\n", ":2: REBOOT_WINDOW_START is set without its partner")]
+    [InlineData("SERVER=disabled\nREBOOT_WINDOW_START=25:00\nREBOOT_WINDOW_LENGTH=1h\n", ":2: reboot window start '25:00'")]
+    [InlineData("SERVER=disabled\nBAD KEY=1\n", ":2: 'BAD KEY' is not a key")]
+    public void A_bad_file_is_a_clear_error_naming_the_file_and_line(string text, string message)
+    {
+        var path = Write("update.conf", text);
+
+        var error = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([path]));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        if (message.StartsWith(':'))
+        {
+            Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
+        }
+    }
+}
