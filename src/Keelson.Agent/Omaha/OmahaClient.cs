@@ -33,7 +33,7 @@ public sealed class OmahaClient(HttpClient http, Uri server)
         {
             OmahaUpdateCheckStatus.NoUpdate => new UpdateCheckResult(null, poll),
             OmahaUpdateCheckStatus.Ok => new UpdateCheckResult(ToOffer(check), poll),
-            _ => throw new OmahaClientException($"the server answered the update check with status '{check.Status}'", OmahaErrorCodes.OmahaResponseInvalid, isTransient: true),
+            _ => throw new UpdateEngineException($"the server answered the update check with status '{check.Status}'", OmahaErrorCodes.OmahaResponseInvalid, isTransient: true),
         };
     }
 
@@ -86,11 +86,11 @@ public sealed class OmahaClient(HttpClient http, Uri server)
         }
         catch (HttpRequestException e)
         {
-            throw new OmahaClientException($"cannot reach the update server at {server}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"cannot reach the update server at {server}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new OmahaClientException($"the update server at {server} did not answer in time", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"the update server at {server} did not answer in time", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
 
         using (response)
@@ -98,7 +98,7 @@ public sealed class OmahaClient(HttpClient http, Uri server)
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 var status = (int)response.StatusCode;
-                throw new OmahaClientException(
+                throw new UpdateEngineException(
                     $"the update server answered HTTP {status} {response.ReasonPhrase}",
                     OmahaErrorCodes.TransferErrorBase + status,
                     isTransient: status >= 500 || status == 429);
@@ -112,14 +112,14 @@ public sealed class OmahaClient(HttpClient http, Uri server)
             }
             catch (OmahaFormatException e)
             {
-                throw new OmahaClientException($"the update server's response is not valid Omaha: {e.Message}", OmahaErrorCodes.OmahaRequestXmlParseError, isTransient: true, e);
+                throw new UpdateEngineException($"the update server's response is not valid Omaha: {e.Message}", OmahaErrorCodes.OmahaRequestXmlParseError, isTransient: true, e);
             }
 
             var app = parsed.Apps.FirstOrDefault(a => OmahaAppId.Normalize(a.AppId) == OmahaAppId.Normalize(AppId))
                 ?? throw Invalid("the response has no <app> for the CoreOS app");
             if (app.Status != OmahaAppStatus.Ok)
             {
-                throw new OmahaClientException($"the update server answered the app with status '{app.Status}'", OmahaErrorCodes.OmahaResponseInvalid, isTransient: true);
+                throw new UpdateEngineException($"the update server answered the app with status '{app.Status}'", OmahaErrorCodes.OmahaResponseInvalid, isTransient: true);
             }
 
             return app;
@@ -183,6 +183,6 @@ public sealed class OmahaClient(HttpClient http, Uri server)
         return Convert.TryFromBase64String(text, buffer, out var written) && written == bytes;
     }
 
-    private static OmahaClientException Invalid(string message) =>
+    private static UpdateEngineException Invalid(string message) =>
         new($"the update server's response is invalid: {message}", OmahaErrorCodes.OmahaResponseInvalid, isTransient: true);
 }

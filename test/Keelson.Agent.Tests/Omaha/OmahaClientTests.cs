@@ -79,7 +79,7 @@ public sealed class OmahaClientTests : IAsyncLifetime
     {
         var client = new OmahaClient(new HttpClient(), new Uri("http://127.0.0.1:1/v1/update/"));
 
-        var error = await Assert.ThrowsAsync<OmahaClientException>(() =>
+        var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
             client.CheckAsync(s_machine, "alpha", "", rolledBack: false, interactive: false, CancellationToken.None));
 
         Assert.True(error.IsTransient);
@@ -92,7 +92,7 @@ public sealed class OmahaClientTests : IAsyncLifetime
     {
         var client = new OmahaClient(new HttpClient(), new Uri(_server.BaseUrl, "/v1/nothing-here"));
 
-        var error = await Assert.ThrowsAsync<OmahaClientException>(() =>
+        var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
             client.CheckAsync(s_machine, "alpha", "", rolledBack: false, interactive: false, CancellationToken.None));
 
         Assert.Equal(2404, error.ErrorCode);
