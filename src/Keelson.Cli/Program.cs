@@ -34,6 +34,7 @@ internal static class Program
             GroupCommands.Create(),
             InstanceCommands.Create(),
             ActivityCommands.Create(),
+            DiskCommands.Create(),
         };
         return root;
     }
