@@ -34,6 +34,7 @@ internal static class Program
             GroupCommands.Create(),
             InstanceCommands.Create(),
             ActivityCommands.Create(),
+            CloudConfigCommands.Create(),
             DiskCommands.Create(),
         };
         return root;

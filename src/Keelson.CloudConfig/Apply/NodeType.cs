@@ -1,0 +1,10 @@
+namespace Keelson.CloudConfig.Apply;
+
+internal enum NodeType
+{
+    Missing,
+    File,
+    Directory,
+    Symlink,
+    Other,
+}
