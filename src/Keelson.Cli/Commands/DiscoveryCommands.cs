@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Keelson.Discovery;
+using Keelson.Discovery.Storage;
+using Microsoft.Extensions.Hosting;
+
+namespace Keelson.Cli.Commands;
+
+/// <summary><c>keelson discovery serve</c>: the cluster discovery service etcd members bootstrap through.</summary>
+internal static class DiscoveryCommands
+{
+    public static Command Create()
+    {
+        var command = new Command("discovery", "the cluster discovery service (the discovery.etcd.io protocol) for etcd --discovery=URL");
+        command.Subcommands.Add(CreateServe());
+        return command;
+    }
+
+    private static Command CreateServe()
+    {
+        var listen = new Option<string[]>("--listen")
+        {
+            Description = "address to listen on (repeatable; port 0 picks a free one)",
+            DefaultValueFactory = _ => [DiscoveryOptions.DefaultListen.ToString().TrimEnd('/')],
+        };
+        listen.Validators.Add(result =>
+        {
+            foreach (var url in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    result.AddError($"--listen '{url}' is not an http(s) URL");
+                }
+            }
+        });
+        var publicUrl = new Option<string>("--public-url") { Description = "URL members reach this service at, put before each new token (default: the address /new was asked on)" };
+        publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
+        var store = new Option<string>("--store")
+        {
+            Description = "sqlite:PATH (embedded, one replica) or etcd:URL[,URL...] (shared by any number of replicas)",
+            DefaultValueFactory = _ => StoreLocation.DefaultSqlite.ToString(),
+        };
+        store.Validators.Add(result =>
+        {
+            if (!StoreLocation.TryParse(result.GetValueOrDefault<string>(), out _, out var error))
+            {
+                result.AddError($"--store {error}");
+            }
+        });
+        var maxAge = new Option<string>("--token-max-age") { Description = "delete tokens older than this", DefaultValueFactory = _ => "168h" };
+        maxAge.Validators.Add(result => ValidatePositiveDuration(result, "--token-max-age"));
+        var watchTimeout = new Option<string>("--watch-timeout") { Description = "end a watch that saw no change after this (an empty 200; the member asks again)", DefaultValueFactory = _ => "60s" };
+        watchTimeout.Validators.Add(result => ValidatePositiveDuration(result, "--watch-timeout"));
+
+        var command = new Command("serve", "run the discovery service: /new?size=N, /health and the tokens' v2 keys API")
+        {
+            listen, publicUrl, store, maxAge, watchTimeout,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            StoreLocation.TryParse(parse.GetValue(store), out var location, out _);
+            var options = new DiscoveryOptions
+            {
+                PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
+                Store = location!,
+                TokenMaxAge = Duration(parse.GetValue(maxAge)),
+                WatchTimeout = Duration(parse.GetValue(watchTimeout)),
+            };
+            foreach (var address in parse.GetValue(listen)!)
+            {
+                options.Listen.Add(new Uri(address));
+            }
+
+            Microsoft.AspNetCore.Builder.WebApplication app;
+            try
+            {
+                app = await DiscoveryService.BuildAsync(options, cancellationToken: ct);
+                await app.StartAsync(ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or DiscoveryStoreException)
+            {
+                throw new CliException($"the discovery service could not start: {e.Message}");
+            }
+
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var address in DiscoveryService.Addresses(app))
+            {
+                await output.WriteLineAsync($"keelson discovery listening on {address}");
+            }
+
+            await output.WriteLineAsync(location!.Kind == StoreKind.Sqlite
+                ? $"store: sqlite {Path.GetFullPath(location.Path)}"
+                : $"store: {location}");
+            await output.FlushAsync(ct);
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }));
+        return command;
+    }
+
+    private static void ValidatePositiveDuration(System.CommandLine.Parsing.OptionResult result, string name)
+    {
+        var text = result.GetValueOrDefault<string>();
+        if (text is not null && !(Keelson.Coordination.GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero))
+        {
+            result.AddError($"{name} '{text}' is not a positive duration such as 90s, 30m or 168h");
+        }
+    }
+
+    private static TimeSpan Duration(string? text) =>
+        Keelson.Coordination.GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero
+            ? duration
+            : throw new CliException($"'{text}' is not a positive duration");
+}

@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+
+namespace Keelson.Discovery;
+
+/// <summary>
+/// Wakes the watches held on a token when this process changes it. A waiter takes <see cref="Next"/> before it
+/// reads the store, so that a change committed between its read and its wait is not missed.
+/// </summary>
+internal sealed class ChangeSignals
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _signals = new(StringComparer.Ordinal);
+
+    /// <summary>A task that completes at the token's next change.</summary>
+    public Task Next(string token) =>
+        _signals.GetOrAdd(token, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Raise(string token)
+    {
+        if (_signals.TryRemove(token, out var signal))
+        {
+            signal.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Keelson.Discovery.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Keelson.Discovery;
+
+/// <summary>The discovery service: builds the web application over its store, with token garbage collection.</summary>
+public static class DiscoveryService
+{
+    /// <summary>
+    /// Opens the store (creating and migrating a SQLite file; checking that etcd answers) and builds the
+    /// application, not yet listening. Fails fast on bad options or an unreachable store.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(DiscoveryOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        time ??= TimeProvider.System;
+        var store = await OpenStoreAsync(options, time, cancellationToken);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [DiscoveryOptions.DefaultListen]).Select(u => u.ToString())]);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = DiscoveryEndpoints.MaxRequestBodyBytes;
+        });
+        // Held watches end at once on stop (members retry), so a short grace period is enough.
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<ChangeSignals>();
+        builder.Services.AddSingleton<TokenSpace>();
+        builder.Services.AddSingleton<TokenCollector>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TokenCollector>());
+
+        var app = builder.Build();
+        DiscoveryEndpoints.Map(app);
+        app.Lifetime.ApplicationStopped.Register(store.Dispose);
+        return app;
+    }
+
+    /// <summary>The addresses the started application listens on.</summary>
+    public static IReadOnlyList<string> Addresses(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
+    }
+
+    /// <summary>Deletes the tokens older than the age limit now (the service also does so at every collection interval).</summary>
+    public static Task<int> CollectTokensAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<TokenCollector>().CollectAsync(cancellationToken);
+    }
+
+    private static async Task<IDiscoveryStore> OpenStoreAsync(DiscoveryOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (options.Store.Kind == StoreKind.Sqlite)
+        {
+            return await SqliteDiscoveryStore.OpenAsync(options.Store.Path, time, cancellationToken);
+        }
+
+        var store = new EtcdDiscoveryStore(options.Store.Endpoints, options.EtcdPrefix);
+        try
+        {
+            await store.CheckHealthAsync(cancellationToken);
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+}

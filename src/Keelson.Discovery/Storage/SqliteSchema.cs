@@ -1,0 +1,88 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Keelson.Discovery.Storage;
+
+/// <summary>
+/// The SQLite store's schema migrations, applied in order at start-up, each in its own transaction and recorded in
+/// <c>schema_migrations</c>. Migrations are only ever appended.
+/// </summary>
+internal static class SqliteSchema
+{
+    private static readonly (int Version, string Name, string Sql)[] s_all =
+    [
+        (1, "tokens", """
+            CREATE TABLE tokens (
+                token TEXT PRIMARY KEY,
+                size INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                last_index BIGINT NOT NULL);
+            CREATE INDEX ix_tokens_created_at ON tokens (created_at);
+            CREATE TABLE nodes (
+                token TEXT NOT NULL REFERENCES tokens(token) ON DELETE CASCADE,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                created_index BIGINT NOT NULL,
+                modified_index BIGINT NOT NULL,
+                PRIMARY KEY (token, key));
+            CREATE TABLE events (
+                token TEXT NOT NULL REFERENCES tokens(token) ON DELETE CASCADE,
+                event_index BIGINT NOT NULL,
+                action TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NULL,
+                created_index BIGINT NOT NULL,
+                prev_value TEXT NULL,
+                prev_created_index BIGINT NULL,
+                prev_modified_index BIGINT NULL,
+                PRIMARY KEY (token, event_index));
+            """),
+    ];
+
+    /// <summary>The newest schema version this build knows.</summary>
+    public static int Latest => s_all[^1].Version;
+
+    /// <summary>Applies the migrations the database has not seen, in <paramref name="write"/> transactions.</summary>
+    public static async Task ApplyAsync(
+        Func<Func<DbConnection, DbTransaction, Task>, CancellationToken, Task> write, TimeProvider time, CancellationToken cancellationToken)
+    {
+        await write(
+            (connection, transaction) => connection.ExecuteAsync(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                transaction: transaction),
+            cancellationToken);
+        foreach (var (version, name, sql) in s_all)
+        {
+            await write(
+                async (connection, transaction) =>
+                {
+                    var seen = await connection.ExecuteScalarAsync<long>(
+                        "SELECT COUNT(*) FROM schema_migrations WHERE version = @version", new { version }, transaction);
+                    if (seen > 0)
+                    {
+                        return;
+                    }
+
+                    await connection.ExecuteAsync(sql, transaction: transaction);
+                    await connection.ExecuteAsync(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
+                        new { version, name, now = time.GetUtcNow().ToUnixTimeMilliseconds() },
+                        transaction);
+                },
+                cancellationToken);
+        }
+
+        await write(
+            async (connection, transaction) =>
+            {
+                var newest = await connection.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", transaction: transaction);
+                if (newest > Latest)
+                {
+                    throw new DiscoveryStoreException(
+                        $"the discovery database has schema version {newest}, newer than this Keelson build knows ({Latest}); run a newer Keelson",
+                        isTransient: false);
+                }
+            },
+            cancellationToken);
+    }
+}

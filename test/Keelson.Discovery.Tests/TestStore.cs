@@ -1,0 +1,55 @@
+using Keelson.IntegrationTests.Harness;
+
+namespace Keelson.Discovery.Tests;
+
+/// <summary>
+/// A store of a test's own: a SQLite file in a temp folder, or a key prefix of its own on a shared etcd. Two hosts
+/// started on one <see cref="TestStore"/> share its tokens (a restart, or two replicas).
+/// </summary>
+public sealed class TestStore : IDisposable
+{
+    private readonly string? _directory;
+
+    private TestStore(StoreLocation location, string? etcdPrefix, string? directory)
+    {
+        Location = location;
+        EtcdPrefix = etcdPrefix;
+        _directory = directory;
+    }
+
+    public StoreLocation Location { get; }
+
+    public string? EtcdPrefix { get; }
+
+    public static TestStore Sqlite()
+    {
+        var directory = Directory.CreateTempSubdirectory("keelson-discovery-test-").FullName;
+        return new TestStore(StoreLocation.Sqlite(Path.Combine(directory, "discovery.db")), null, directory);
+    }
+
+    public static TestStore Etcd(EtcdCluster cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        var endpoints = cluster.Members.Select(m => m.ClientUrl).ToList();
+        return new TestStore(StoreLocation.Etcd(endpoints), $"test/{Guid.NewGuid():N}/", null);
+    }
+
+    public void Apply(DiscoveryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Store = Location;
+        if (EtcdPrefix is not null)
+        {
+            options.EtcdPrefix = EtcdPrefix;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_directory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
