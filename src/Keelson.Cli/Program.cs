@@ -36,6 +36,7 @@ internal static class Program
             ActivityCommands.Create(),
             CloudConfigCommands.Create(),
             DiskCommands.Create(),
+            PayloadCommands.Create(),
             DiscoveryCommands.Create(),
         };
         return root;
