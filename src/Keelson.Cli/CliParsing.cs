@@ -1,10 +1,33 @@
+using System.CommandLine;
 using System.CommandLine.Parsing;
+using Keelson.Coordination;
 
 namespace Keelson.Cli;
 
 /// <summary>Validators that turn bad flags into usage errors (exit 2) naming the flag.</summary>
 internal static class CliParsing
 {
+    /// <summary><c>--listen URL</c> of a service: repeatable, each an http(s) URL; port 0 picks a free port.</summary>
+    public static Option<string[]> ListenOption(string defaultUrl)
+    {
+        var listen = new Option<string[]>("--listen")
+        {
+            Description = "address to listen on (repeatable; port 0 picks a free one)",
+            DefaultValueFactory = _ => [defaultUrl],
+        };
+        listen.Validators.Add(result =>
+        {
+            foreach (var url in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    result.AddError($"--listen '{url}' is not an http(s) URL");
+                }
+            }
+        });
+        return listen;
+    }
+
     public static void ValidateHttpUrl(OptionResult result, string name)
     {
         var text = result.GetValueOrDefault<string>();
@@ -17,7 +40,7 @@ internal static class CliParsing
     public static void ValidateDuration(OptionResult result, string name)
     {
         var text = result.GetValueOrDefault<string>();
-        if (text is not null && !Keelson.Coordination.GoDuration.TryParse(text, out _))
+        if (text is not null && !GoDuration.TryParse(text, out _))
         {
             result.AddError($"{name} '{text}' is not a duration such as 30m, 1h30m or 24h");
         }

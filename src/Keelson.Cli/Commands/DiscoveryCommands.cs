@@ -17,21 +17,7 @@ internal static class DiscoveryCommands
 
     private static Command CreateServe()
     {
-        var listen = new Option<string[]>("--listen")
-        {
-            Description = "address to listen on (repeatable; port 0 picks a free one)",
-            DefaultValueFactory = _ => [DiscoveryOptions.DefaultListen.ToString().TrimEnd('/')],
-        };
-        listen.Validators.Add(result =>
-        {
-            foreach (var url in result.GetValueOrDefault<string[]>() ?? [])
-            {
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                {
-                    result.AddError($"--listen '{url}' is not an http(s) URL");
-                }
-            }
-        });
+        var listen = CliParsing.ListenOption(DiscoveryOptions.DefaultListen.ToString().TrimEnd('/'));
         var publicUrl = new Option<string>("--public-url") { Description = "URL members reach this service at, put before each new token (default: the address /new was asked on)" };
         publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
         var store = new Option<string>("--store")

@@ -10,21 +10,7 @@ internal static class ServerCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "folder for the SQLite database, payloads and admin token", DefaultValueFactory = _ => "data" };
-        var listen = new Option<string[]>("--listen")
-        {
-            Description = "address to listen on (repeatable; port 0 picks a free one)",
-            DefaultValueFactory = _ => ["http://127.0.0.1:8080"],
-        };
-        listen.Validators.Add(result =>
-        {
-            foreach (var url in result.GetValueOrDefault<string[]>() ?? [])
-            {
-                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                {
-                    result.AddError($"--listen '{url}' is not an http(s) URL");
-                }
-            }
-        });
+        var listen = CliParsing.ListenOption("http://127.0.0.1:8080");
         var publicUrl = new Option<string>("--public-url") { Description = "URL machines reach this server at (default: the listen address)" };
         publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
         var tokenFile = new Option<FileInfo>("--admin-token-file") { Description = "file holding the admin API token (default: $KEELSON_ADMIN_TOKEN, else DATA/admin-token, generated)" };
