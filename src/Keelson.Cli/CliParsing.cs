@@ -45,4 +45,19 @@ internal static class CliParsing
             result.AddError($"{name} '{text}' is not a duration such as 30m, 1h30m or 24h");
         }
     }
+
+    public static void ValidatePositiveDuration(OptionResult result, string name)
+    {
+        var text = result.GetValueOrDefault<string>();
+        if (text is not null && !(GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero))
+        {
+            result.AddError($"{name} '{text}' is not a positive duration such as 2s, 90s, 30m or 168h");
+        }
+    }
+
+    /// <summary>A duration a validator has already accepted.</summary>
+    public static TimeSpan Duration(string? text) =>
+        GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero
+            ? duration
+            : throw new CliException($"'{text}' is not a positive duration");
 }

@@ -38,6 +38,8 @@ internal static class Program
             DiskCommands.Create(),
             PayloadCommands.Create(),
             DiscoveryCommands.Create(),
+            AgentCommands.Create(),
+            MachineCommands.Create(),
         };
         return root;
     }

@@ -11,7 +11,17 @@ namespace Keelson.Coordination;
 /// </summary>
 public sealed record TimeWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan Start, TimeSpan Length)
 {
+    // Lengths are at most a week (TryParse), so an occurrence that opened more than 7 local days before today has closed.
+    private const int LookBackDays = 7;
+
+    // How far CurrentClosing follows a stretch of touching occurrences before calling the window "never closes".
+    private const int ClosingHorizonDays = 366 + 8;
+
     private static readonly string[] s_dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+    // Monday first, as people write weeks.
+    private static readonly DayOfWeek[] s_mondayFirst =
+        [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday, DayOfWeek.Saturday, DayOfWeek.Sunday];
 
     /// <summary>Parses one window; the error says what part was wrong.</summary>
     public static bool TryParse(string text, out TimeWindow? window, out string error)
@@ -91,20 +101,13 @@ public sealed record TimeWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan Start, Ti
     }
 
     /// <summary>Whether <paramref name="now"/> falls inside this window in <paramref name="zone"/>.</summary>
+    /// <remarks>An occurrence is open from its opening instant (included) to its opening plus <see cref="Length"/> (excluded).</remarks>
     public bool IsOpen(DateTimeOffset now, TimeZoneInfo zone)
     {
-        var localToday = TimeZoneInfo.ConvertTime(now, zone).Date;
-        // A window that opened up to a week ago (the longest length) may still be open.
-        for (var back = 0; back <= 7; back++)
+        ArgumentNullException.ThrowIfNull(zone);
+        foreach (var (opens, closes) in Occurrences(LocalDay(now, zone).AddDays(-LookBackDays), LookBackDays + 1, zone))
         {
-            var day = localToday.AddDays(-back);
-            if (!Days.Contains(day.DayOfWeek))
-            {
-                continue;
-            }
-
-            var opens = ToInstant(day + Start, zone);
-            if (opens <= now && now < opens + Length)
+            if (opens <= now && now < closes)
             {
                 return true;
             }
@@ -113,12 +116,137 @@ public sealed record TimeWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan Start, Ti
         return false;
     }
 
+    /// <summary>
+    /// The first instant at or after <paramref name="now"/> at which this window is open in <paramref name="zone"/>:
+    /// <paramref name="now"/> itself if the window is open now, else with <paramref name="zone"/>'s offset at that instant.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Start"/> is a wall-clock time in <paramref name="zone"/>. On a day the clocks spring forward over it
+    /// (02:30 on the last Sunday of March in Europe/Berlin) the window opens at the first instant after the gap
+    /// (03:00 CEST); on a day the clocks fall back over it, at its first occurrence (02:30 CEST, not 02:30 CET).
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The window has no days or no length, so it never opens (parsing never yields one).</exception>
+    public DateTimeOffset NextOpening(DateTimeOffset now, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        if (Days.Count == 0 || Length <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"the window '{this}' has no days or no length, so it never opens");
+        }
+
+        if (IsOpen(now, zone))
+        {
+            return now;
+        }
+
+        // Openings come in order, and every window day comes round again within a week: today's opening may have passed.
+        foreach (var (opens, _) in Occurrences(LocalDay(now, zone), 9, zone))
+        {
+            if (opens > now)
+            {
+                return opens;
+            }
+        }
+
+        throw new InvalidOperationException($"the window '{this}' has no opening within a week of {now:O} in {zone.Id}");
+    }
+
+    /// <summary>
+    /// When the window that is open at <paramref name="now"/> in <paramref name="zone"/> closes - the first instant after
+    /// <paramref name="now"/> at which <see cref="IsOpen"/> is false - or <see langword="null"/> if it is closed now.
+    /// </summary>
+    /// <remarks>
+    /// The length is elapsed time, so an occurrence closes <see cref="Length"/> after it opened whatever the clocks did in
+    /// between. Occurrences that overlap or touch (<c>daily 00:00 24h</c>) make one stretch and close at its end; a window that
+    /// stays open for more than a year from <paramref name="now"/> reports <see cref="DateTimeOffset.MaxValue"/>, "never".
+    /// </remarks>
+    public DateTimeOffset? CurrentClosing(DateTimeOffset now, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        DateTimeOffset? closes = null;
+        foreach (var (opens, ends) in Occurrences(LocalDay(now, zone).AddDays(-LookBackDays), LookBackDays + ClosingHorizonDays, zone))
+        {
+            var extends = opens <= now ? ends > now : closes is { } open && opens <= open;
+            if (extends)
+            {
+                closes = closes is { } earlier && earlier > ends ? earlier : ends;
+            }
+            else if (opens > now)
+            {
+                // Openings come in order: nothing later can reach back to now or to the end of the stretch.
+                return closes;
+            }
+        }
+
+        return closes is null ? null : DateTimeOffset.MaxValue;
+    }
+
+    /// <summary>The window for people reading a status: <c>Mon-Fri 09:00 for 8h</c>, <c>daily 02:00 for 1h30m</c>.</summary>
+    public string Describe() =>
+        string.Create(CultureInfo.InvariantCulture, $"{DescribeDays()} {Start:hh\\:mm} for {GoDuration.Format(Length)}");
+
     public override string ToString()
     {
         var builder = new StringBuilder();
         builder.Append(Days.Count == 7 ? "daily" : string.Join(',', Days.Order().Select(d => s_dayNames[(int)d])));
         builder.Append(CultureInfo.InvariantCulture, $" {Start:hh\\:mm} {GoDuration.Format(Length)}");
         return builder.ToString();
+    }
+
+    private static DateTime LocalDay(DateTimeOffset now, TimeZoneInfo zone) => TimeZoneInfo.ConvertTime(now, zone).Date;
+
+    /// <summary>
+    /// The occurrences on <paramref name="count"/> local days from <paramref name="firstDay"/>, in order of opening:
+    /// the local-time-to-instant mapping below never goes backwards, so later days open no earlier.
+    /// </summary>
+    private IEnumerable<(DateTimeOffset Opens, DateTimeOffset Closes)> Occurrences(DateTime firstDay, int count, TimeZoneInfo zone)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var day = firstDay.AddDays(i);
+            if (Days.Contains(day.DayOfWeek))
+            {
+                var opens = ToInstant(day + Start, zone);
+                yield return (opens, opens + Length);
+            }
+        }
+    }
+
+    private string DescribeDays()
+    {
+        if (Days.Count == 7)
+        {
+            return "daily";
+        }
+
+        // Three or more days in a row become a range.
+        var week = s_mondayFirst;
+        var parts = new List<string>();
+        for (var i = 0; i < week.Length; i++)
+        {
+            if (!Days.Contains(week[i]))
+            {
+                continue;
+            }
+
+            var last = i;
+            while (last + 1 < week.Length && Days.Contains(week[last + 1]))
+            {
+                last++;
+            }
+
+            if (last - i >= 2)
+            {
+                parts.Add($"{s_dayNames[(int)week[i]]}-{s_dayNames[(int)week[last]]}");
+                i = last;
+            }
+            else
+            {
+                parts.Add(s_dayNames[(int)week[i]]);
+            }
+        }
+
+        return string.Join(',', parts);
     }
 
     /// <summary>A local wall-clock time as an instant: a time skipped by DST opens when the clocks jump; a repeated one at its first occurrence.</summary>

@@ -18,6 +18,12 @@ public static class OmahaErrorCodes
     /// <summary>The machine booted back into the version it had before the update (CoreOS/Flatcar).</summary>
     public const int Rollback = 44;
 
+    /// <summary>
+    /// Keelson's own: the new version booted but failed its health checks, so the machine falls back to the slot it
+    /// came from (a code update_engine does not use, below the transfer errors).
+    /// </summary>
+    public const int UnhealthyBoot = 1001;
+
     /// <summary>Transfer errors are reported as this plus the HTTP status: 2404 is HTTP 404.</summary>
     public const int TransferErrorBase = 2000;
 
@@ -146,6 +152,7 @@ public static class OmahaErrorCodes
         OmahaUpdateDeferredForBackoff => "update deferred for backoff",
         41 => "postinstall powerwash error",
         Rollback => "rollback",
+        UnhealthyBoot => "new boot failed its health checks",
         _ => null,
     };
 }

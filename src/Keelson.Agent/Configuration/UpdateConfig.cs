@@ -11,6 +11,7 @@ namespace Keelson.Agent.Configuration;
 /// <param name="RebootWindow">When reboots may happen; null for any time.</param>
 /// <param name="TrustedKeys">Public key files a payload's signature must verify against (several during a key rotation).</param>
 /// <param name="HealthChecks">Commands run after a boot; all must exit 0 for the boot to be marked good.</param>
+/// <param name="RebootCommand">How a real host reboots (<c>KEELSON_REBOOT_COMMAND</c>, default <c>systemctl reboot</c>).</param>
 /// <param name="Sources">The files read, in order.</param>
 public sealed record UpdateConfig(
     string Group,
@@ -19,10 +20,13 @@ public sealed record UpdateConfig(
     TimeWindow? RebootWindow,
     IReadOnlyList<string> TrustedKeys,
     IReadOnlyList<string> HealthChecks,
+    string RebootCommand,
     IReadOnlyList<string> Sources)
 {
     /// <summary>Where CoreOS reads <c>update.conf</c>: the image's defaults, then the machine's own settings.</summary>
     public static IReadOnlyList<string> DefaultPaths { get; } = ["/usr/share/coreos/update.conf", "/etc/coreos/update.conf"];
+
+    public const string DefaultRebootCommand = "systemctl reboot";
 
     public bool CheckingEnabled => Server is not null;
 }

@@ -11,7 +11,7 @@ namespace Keelson.Agent.Configuration;
 /// <c>REBOOT_STRATEGY</c> (best-effort, etcd-lock, reboot, off, fleetlock), <c>REBOOT_WINDOW_START</c> and
 /// <c>REBOOT_WINDOW_LENGTH</c> (locksmith's format, also with a <c>LOCKSMITHD_</c> prefix), and Keelson's own
 /// <c>KEELSON_TRUSTED_KEYS</c> (public key files, space-separated) and <c>KEELSON_HEALTH_CHECKS</c> (commands,
-/// separated by <c>;</c>). Unknown keys are kept out of the way of other tools' settings and ignored.
+/// separated by <c>;</c>) and <c>KEELSON_REBOOT_COMMAND</c> (a shell command; default <c>systemctl reboot</c>). Unknown keys are kept out of the way of other tools' settings and ignored.
 /// </remarks>
 public static class UpdateConfigReader
 {
@@ -136,17 +136,12 @@ public static class UpdateConfigReader
             }
         }
 
-        var strategyText = Get("REBOOT_STRATEGY") ?? "best-effort";
-        var strategy = strategyText switch
+        var strategyText = Get("REBOOT_STRATEGY") is { Length: > 0 } st ? st : "best-effort";
+        if (!RebootStrategyNames.TryParse(strategyText, out var strategy))
         {
-            "best-effort" or "" => RebootStrategy.BestEffort,
-            "etcd-lock" => RebootStrategy.EtcdLock,
-            "reboot" => RebootStrategy.Reboot,
-            "off" => RebootStrategy.Off,
-            "fleetlock" => RebootStrategy.FleetLock,
-            _ => throw new UpdateConfigException(
-                $"{Where("REBOOT_STRATEGY")}: REBOOT_STRATEGY '{Shorten(strategyText)}' is not one of best-effort, etcd-lock, reboot, off, fleetlock"),
-        };
+            throw new UpdateConfigException(
+                $"{Where("REBOOT_STRATEGY")}: REBOOT_STRATEGY '{Shorten(strategyText)}' is not one of {RebootStrategyNames.All}");
+        }
 
         var windowStartKey = values.ContainsKey("REBOOT_WINDOW_START") ? "REBOOT_WINDOW_START" : "LOCKSMITHD_REBOOT_WINDOW_START";
         var windowLengthKey = values.ContainsKey("REBOOT_WINDOW_LENGTH") ? "REBOOT_WINDOW_LENGTH" : "LOCKSMITHD_REBOOT_WINDOW_LENGTH";
@@ -169,7 +164,8 @@ public static class UpdateConfigReader
 
         var keys = (Get("KEELSON_TRUSTED_KEYS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var checks = (Get("KEELSON_HEALTH_CHECKS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return new UpdateConfig(group, server, strategy, window, keys, checks, sources);
+        var reboot = Get("KEELSON_REBOOT_COMMAND") is { Length: > 0 } command ? command : UpdateConfig.DefaultRebootCommand;
+        return new UpdateConfig(group, server, strategy, window, keys, checks, reboot, sources);
     }
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";

@@ -33,9 +33,9 @@ internal static class DiscoveryCommands
             }
         });
         var maxAge = new Option<string>("--token-max-age") { Description = "delete tokens older than this", DefaultValueFactory = _ => "168h" };
-        maxAge.Validators.Add(result => ValidatePositiveDuration(result, "--token-max-age"));
+        maxAge.Validators.Add(result => CliParsing.ValidatePositiveDuration(result, "--token-max-age"));
         var watchTimeout = new Option<string>("--watch-timeout") { Description = "end a watch that saw no change after this (an empty 200; the member asks again)", DefaultValueFactory = _ => "60s" };
-        watchTimeout.Validators.Add(result => ValidatePositiveDuration(result, "--watch-timeout"));
+        watchTimeout.Validators.Add(result => CliParsing.ValidatePositiveDuration(result, "--watch-timeout"));
 
         var command = new Command("serve", "run the discovery service: /new?size=N, /health and the tokens' v2 keys API")
         {
@@ -48,8 +48,8 @@ internal static class DiscoveryCommands
             {
                 PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
                 Store = location!,
-                TokenMaxAge = Duration(parse.GetValue(maxAge)),
-                WatchTimeout = Duration(parse.GetValue(watchTimeout)),
+                TokenMaxAge = CliParsing.Duration(parse.GetValue(maxAge)),
+                WatchTimeout = CliParsing.Duration(parse.GetValue(watchTimeout)),
             };
             foreach (var address in parse.GetValue(listen)!)
             {
@@ -82,18 +82,4 @@ internal static class DiscoveryCommands
         }));
         return command;
     }
-
-    private static void ValidatePositiveDuration(System.CommandLine.Parsing.OptionResult result, string name)
-    {
-        var text = result.GetValueOrDefault<string>();
-        if (text is not null && !(Keelson.Coordination.GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero))
-        {
-            result.AddError($"{name} '{text}' is not a positive duration such as 90s, 30m or 168h");
-        }
-    }
-
-    private static TimeSpan Duration(string? text) =>
-        Keelson.Coordination.GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero
-            ? duration
-            : throw new CliException($"'{text}' is not a positive duration");
 }

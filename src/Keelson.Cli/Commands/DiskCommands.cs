@@ -256,7 +256,7 @@ internal static class DiskCommands
     }
 
     /// <summary>Bytes, or a whole number with K, M, G or T (powers of 1024), optionally followed by "iB" or "B".</summary>
-    private static bool TryParseSize(string text, out long bytes)
+    internal static bool TryParseSize(string text, out long bytes)
     {
         bytes = 0;
         var value = text.Trim();

@@ -14,7 +14,8 @@ public sealed class PayloadStore
 
     public PayloadStore(string dataDirectory)
     {
-        _root = Path.Combine(dataDirectory, "payloads");
+        // Absolute: the files are served with PhysicalFile, which refuses relative paths.
+        _root = Path.GetFullPath(Path.Combine(dataDirectory, "payloads"));
         _incoming = Path.Combine(_root, ".incoming");
         Directory.CreateDirectory(_incoming);
         // Uploads that were cut off by a crash never became packages.

@@ -1,0 +1,30 @@
+using Keelson.Agent.Configuration;
+
+namespace Keelson.Agent.Engine;
+
+/// <summary>How an agent is run: where its configuration and state are, and its timing (update_engine's by default).</summary>
+public sealed class AgentOptions
+{
+    /// <summary>update.conf files, read in order.</summary>
+    public IReadOnlyList<string> ConfigPaths { get; set; } = UpdateConfig.DefaultPaths;
+
+    /// <summary>Config files that must exist (those named with --config).</summary>
+    public IReadOnlySet<string> RequiredConfigPaths { get; set; } = new HashSet<string>();
+
+    public string StateDirectory { get; set; } = "/var/lib/keelson";
+
+    public TimeSpan FirstCheckDelay { get; set; } = TimeSpan.FromMinutes(7);
+
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(45);
+
+    /// <summary>How long after start a trial boot's health is checked (update_engine marks boots good after 45 s).</summary>
+    public TimeSpan HealthCheckDelay { get; set; } = TimeSpan.FromSeconds(45);
+
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Serve <c>keelson agent status|check|...</c> on the control socket in the state directory.</summary>
+    public bool ControlSocket { get; set; } = true;
+
+    /// <summary>Reload the configuration on SIGHUP.</summary>
+    public bool ReloadOnSighup { get; set; } = true;
+}

@@ -1,0 +1,71 @@
+using Keelson.Agent.Configuration;
+using Keelson.Coordination;
+using Keelson.Coordination.Locks;
+
+namespace Keelson.Agent.Engine;
+
+/// <summary>
+/// Decides when an installed update may reboot the machine: never with <c>off</c>; inside the reboot window (if
+/// any) for every other strategy; and, for the locking strategies, only once a slot of the group's reboot lock is
+/// held - taken with locksmith's backoff (5 s doubling to 5 min), re-checking the window before every try.
+/// </summary>
+public sealed class RebootCoordinator(RebootStrategy strategy, TimeWindow? window, TimeZoneInfo zone, IRebootLock? rebootLock, TimeProvider time)
+{
+    private static readonly TimeSpan s_firstBackoff = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan s_windowPoll = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Returns when the machine may reboot now, with the lock taken if the strategy needs one.
+    /// <paramref name="waitingFor"/> hears what it is waiting for, in words for <c>keelson agent status</c>.
+    /// </summary>
+    /// <returns>The lock held (its description), or null when none was needed.</returns>
+    public async Task<string?> WaitForPermissionAsync(string holder, Action<string> waitingFor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(waitingFor);
+        if (strategy == RebootStrategy.Off)
+        {
+            waitingFor("REBOOT_STRATEGY=off: the update waits on the passive slot until the machine is rebooted by hand");
+            await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
+        }
+
+        var backoff = s_firstBackoff;
+        while (true)
+        {
+            await WaitForWindowAsync(waitingFor, cancellationToken);
+            if (rebootLock is null)
+            {
+                return null;
+            }
+
+            string why;
+            try
+            {
+                var outcome = await rebootLock.LockAsync(holder, cancellationToken);
+                if (outcome.Acquired)
+                {
+                    return rebootLock.Description;
+                }
+
+                why = $"waiting for a slot of the reboot lock ({rebootLock.Description}): {outcome.Detail}";
+            }
+            catch (RebootLockException e)
+            {
+                why = $"waiting for the reboot lock, which cannot be taken now: {e.Message}";
+            }
+
+            waitingFor($"{why}; next try in {backoff.TotalSeconds:0} s");
+            await Task.Delay(backoff, time, cancellationToken);
+            backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
+        }
+    }
+
+    private async Task WaitForWindowAsync(Action<string> waitingFor, CancellationToken cancellationToken)
+    {
+        while (window is not null && !window.IsOpen(time.GetUtcNow(), zone))
+        {
+            waitingFor($"waiting for the reboot window {window}");
+            await Task.Delay(s_windowPoll, time, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+
+namespace Keelson.Agent.Engine;
+
+/// <summary>The agent's log messages; event ids 100-199.</summary>
+public sealed partial class UpdateAgent
+{
+    [LoggerMessage(100, LogLevel.Information, "Started on {Slot} running {Version}; group {Group}, server {Server}, reboot strategy {Strategy}")]
+    private partial void LogStarted(string slot, string version, string group, string server, string strategy);
+
+    [LoggerMessage(101, LogLevel.Information, "Configuration reloaded: group {Group}, server {Server}, reboot strategy {Strategy}")]
+    private partial void LogReloaded(string group, string server, string strategy);
+
+    [LoggerMessage(102, LogLevel.Error, "Configuration not reloaded, keeping the last good one: {Error}")]
+    private partial void LogReloadFailed(string error);
+
+    [LoggerMessage(110, LogLevel.Warning, "The update to {Version} did not stay: the machine booted {Slot} running {Running}")]
+    private partial void LogRolledBack(string version, string slot, string running);
+
+    [LoggerMessage(111, LogLevel.Information, "Marked {Slot} ({Version}) good")]
+    private partial void LogMarkedGood(string slot, string version);
+
+    [LoggerMessage(112, LogLevel.Error, "{Version} on {Slot} failed its health checks: {Failures}")]
+    private partial void LogUnhealthy(string version, string slot, string failures);
+
+    [LoggerMessage(113, LogLevel.Critical, "No slot to fall back to: {Other} is not bootable; staying on the unhealthy boot")]
+    private partial void LogNoFallback(string other);
+
+    [LoggerMessage(114, LogLevel.Information, "The update to {Version} is installed in {Slot} and waits for a reboot")]
+    private partial void LogPendingReboot(string version, string slot);
+
+    [LoggerMessage(120, LogLevel.Warning, "Update check failed: {Error}")]
+    private partial void LogCheckFailed(string error);
+
+    [LoggerMessage(121, LogLevel.Information, "{Why}")]
+    private partial void LogOfferIgnored(string why);
+
+    [LoggerMessage(122, LogLevel.Information, "Updating to {Version} ({Size} bytes) from {Running}")]
+    private partial void LogUpdating(string version, long size, string running);
+
+    [LoggerMessage(123, LogLevel.Information, "Installed {Version} into {Slot}")]
+    private partial void LogInstalled(string version, string slot);
+
+    [LoggerMessage(124, LogLevel.Error, "The update to {Version} failed (error code {Code}): {Error}")]
+    private partial void LogUpdateFailed(string version, long code, string error);
+
+    [LoggerMessage(125, LogLevel.Warning, "Event {Type}/{Result} not reported: {Error}")]
+    private partial void LogReportFailed(int type, int result, string error);
+
+    [LoggerMessage(130, LogLevel.Information, "Reboot: {What}")]
+    private partial void LogRebootWaiting(string what);
+
+    [LoggerMessage(131, LogLevel.Warning, "Rebooting into {Slot}: {Reason}")]
+    private partial void LogRebooting(string reason, string slot);
+
+    [LoggerMessage(132, LogLevel.Information, "Released the reboot lock ({Lock}); it was held: {Released}")]
+    private partial void LogLockReleased(string @lock, bool released);
+
+    [LoggerMessage(133, LogLevel.Warning, "Could not release the reboot lock: {Error}")]
+    private partial void LogLockReleaseFailed(string error);
+
+    [LoggerMessage(134, LogLevel.Warning, "Keeping the reboot lock ({Lock}) after a rollback, so that no other machine reboots into the failed release")]
+    private partial void LogLockKept(string @lock);
+
+    [LoggerMessage(140, LogLevel.Warning, "Status not saved: {Error}")]
+    private partial void LogStatusNotSaved(string error);
+}

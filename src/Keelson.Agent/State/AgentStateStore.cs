@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Keelson.Agent.State;
+
+/// <summary>
+/// Keeps <see cref="AgentState"/> in <c>DIR/state.json</c>. A save writes a temporary file, flushes it to disk and
+/// renames it over the old one, so a crash or power cut leaves either the old state or the new, never a torn file.
+/// </summary>
+public sealed class AgentStateStore(string directory)
+{
+    private const int MaxBytes = 1 << 20;
+
+    public string Directory => directory;
+
+    public string StatePath => Path.Combine(directory, "state.json");
+
+    /// <summary>Where the partial (or complete) payload is downloaded to.</summary>
+    public string PayloadPath => Path.Combine(directory, "payload");
+
+    /// <summary>The last status the agent published, for readers that cannot reach its socket.</summary>
+    public string StatusPath => Path.Combine(directory, "status");
+
+    /// <summary>The control socket.</summary>
+    public string SocketPath => Path.Combine(directory, "agent.sock");
+
+    public AgentState Load()
+    {
+        if (!File.Exists(StatePath))
+        {
+            return AgentState.Empty;
+        }
+
+        try
+        {
+            var bytes = File.ReadAllBytes(StatePath);
+            if (bytes.Length > MaxBytes)
+            {
+                throw new UpdateEngineException($"{StatePath} is larger than {MaxBytes} bytes; it is not the agent's state", 0, isTransient: false);
+            }
+
+            return JsonSerializer.Deserialize(bytes, AgentStateJson.Default.AgentState)
+                ?? throw new JsonException("the file holds null");
+        }
+        catch (JsonException e)
+        {
+            throw new UpdateEngineException($"{StatePath} is not valid agent state ({e.Message}); move it away to start afresh", 0, isTransient: false, e);
+        }
+    }
+
+    public void Save(AgentState state) =>
+        WriteAtomically(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJson.Default.AgentState));
+
+    public void SaveStatus(string text) => WriteAtomically(StatusPath, System.Text.Encoding.UTF8.GetBytes(text));
+
+    private void WriteAtomically(string path, byte[] bytes)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(AgentState))]
+internal sealed partial class AgentStateJson : JsonSerializerContext;
