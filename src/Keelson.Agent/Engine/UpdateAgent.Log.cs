@@ -38,6 +38,9 @@ public sealed partial class UpdateAgent
     [LoggerMessage(122, LogLevel.Information, "Updating to {Version} ({Size} bytes) from {Running}")]
     private partial void LogUpdating(string version, long size, string running);
 
+    [LoggerMessage(126, LogLevel.Information, "Resuming the download of {Version} at byte {Held} of {Size}")]
+    private partial void LogResuming(string version, long held, long size);
+
     [LoggerMessage(123, LogLevel.Information, "Installed {Version} into {Slot}")]
     private partial void LogInstalled(string version, string slot);
 

@@ -74,8 +74,8 @@ public sealed partial class UpdateAgent
     public Task<bool> BootSettled => _bootSettled.Task;
 
     /// <summary>
-    /// Completes when this boot's first update check has been answered or has failed (so its 3/2 or 3/0 report has
-    /// been sent), at once when checking is disabled, or when an installed update already waits for a reboot.
+    /// Completes when this boot's first update check, and the update it started if any, are over (installed, failed
+    /// and reported, or nothing to do); at once when checking is disabled or an installed update waits for a reboot.
     /// </summary>
     public Task FirstCheckDone => _firstCheckDone.Task;
 
@@ -143,6 +143,7 @@ public sealed partial class UpdateAgent
             }
 
             var (installedNow, next) = await CheckAndUpdateAsync(request, cancellationToken);
+            _firstCheckDone.TrySetResult();
             if (installedNow)
             {
                 return await RebootPhaseAsync(cancellationToken);
@@ -383,7 +384,6 @@ public sealed partial class UpdateAgent
         finally
         {
             _status = _status with { LastChecked = _time.GetUtcNow() };
-            _firstCheckDone.TrySetResult();
         }
 
         if (previous != "")
@@ -445,6 +445,10 @@ public sealed partial class UpdateAgent
             // The partial file belongs to another payload (or to none): start afresh.
             DeletePayload();
             await SaveAsync(s => s with { Download = download });
+        }
+        else if (File.Exists(_store.PayloadPath) && new FileInfo(_store.PayloadPath).Length is var held and > 0)
+        {
+            LogResuming(offer.Version, held, offer.Size);
         }
 
         await ReportAsync(new OmahaEvent(OmahaEventType.UpdateDownloadStarted, OmahaEventResult.Success, null, null), cancellationToken);

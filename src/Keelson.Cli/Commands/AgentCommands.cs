@@ -49,7 +49,7 @@ internal static class AgentCommands
                 CheckInterval = CliParsing.Duration(parse.GetValue(interval)),
                 HealthCheckDelay = ZeroOrDuration(parse.GetValue(healthDelay)),
             };
-            using var loggers = Loggers();
+            using var loggers = Loggers(toStandardError: true);
             using var http = AgentHttp();
             var agent = new UpdateAgent(options, new LinuxHost(parse.GetValue(disk)), http, TimeProvider.System, loggers.CreateLogger("keelson.agent"));
             AgentExit exit;
@@ -75,8 +75,8 @@ internal static class AgentCommands
         return command;
     }
 
-    /// <summary>The agent's logger: lines on stderr, as a systemd service's journal wants them.</summary>
-    public static ILoggerFactory Loggers() => LoggerFactory.Create(builder => builder
+    /// <summary>The agent's logger: single lines on stderr (the daemon's journal) or stdout (a simulated machine's console).</summary>
+    public static ILoggerFactory Loggers(bool toStandardError) => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(LogLevel.Information)
         .AddSimpleConsole(options =>
         {
@@ -84,7 +84,7 @@ internal static class AgentCommands
             options.TimestampFormat = "HH:mm:ss ";
         })
         .AddFilter("System.Net.Http", LogLevel.Warning)
-        .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+        .AddConsole(options => options.LogToStandardErrorThreshold = toStandardError ? LogLevel.Trace : LogLevel.None));
 
     public static HttpClient AgentHttp() => new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30) })
     {

@@ -95,7 +95,7 @@ internal static class MachineCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var machine = await Guard(() => Task.FromResult(SimulatedMachine.Open(parse.GetValue(directory)!)));
-            using var loggers = AgentCommands.Loggers();
+            using var loggers = AgentCommands.Loggers(toStandardError: false);
             using var http = AgentCommands.AgentHttp();
             var output = parse.InvocationConfiguration.Output;
             var runner = new MachineRunner(machine, http, loggers, output);

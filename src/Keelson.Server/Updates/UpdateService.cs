@@ -66,7 +66,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
     /// no grant), it is not held back, and its group has nothing newer for it.
     /// </summary>
     private static bool IsRoutine(OmahaAppRequest app, InstanceRow stored, GroupView view) =>
-        !(app.Events.Count > 0 && InstanceStatus.IsInProgress(stored.Status))
+        !(app.Events.Count > 0 && (InstanceStatus.IsInProgress(stored.Status) || app.Events.Any(e => IsRollbackAfterFailure(stored, e))))
         && (!app.UpdateCheck
             || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && IsNewer(package.Version, app.Version ?? ""))));
 
@@ -119,11 +119,14 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
             },
             cancellationToken);
 
-    /// <summary>Events move a machine only while it holds a grant, as in Nebraska; others are acknowledged and dropped.</summary>
+    /// <summary>
+    /// Events move a machine only while it holds a grant, as in Nebraska; others are acknowledged and dropped - except
+    /// the rollback that follows a failed new boot, so that the machine is known to be back on its old version.
+    /// </summary>
     private static void ApplyEvent(CheckContext check, OmahaEvent omahaEvent)
     {
         var instance = check.Instance;
-        if (!InstanceStatus.IsInProgress(instance.Status))
+        if (!InstanceStatus.IsInProgress(instance.Status) && !IsRollbackAfterFailure(instance, omahaEvent))
         {
             return;
         }
@@ -149,6 +152,14 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
                 break;
         }
     }
+
+    /// <summary>A machine whose update failed on its new boot (Keelson's agent reports that) then reports falling back with 44.</summary>
+    private static bool IsRollbackAfterFailure(InstanceRow instance, OmahaEvent omahaEvent) =>
+        instance.Status == InstanceStatus.Error
+        && instance.UpdateVersion is not null
+        && omahaEvent is { Result: OmahaEventResult.Error, ErrorCode: { } code }
+        && OmahaErrorCodes.WithoutFlags(code) == OmahaErrorCodes.Rollback
+        && (instance.LastErrorCode is not { } last || OmahaErrorCodes.WithoutFlags(last) != OmahaErrorCodes.Rollback);
 
     private static void RecordFailure(CheckContext check, long errorCode)
     {
@@ -285,7 +296,8 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         /// <summary>Sets the status; a change of status (not of reason alone) goes into the history.</summary>
         public void SetStatus(string status, string? reason, long? errorCode = null)
         {
-            var changed = Instance.Status != status;
+            // A new error is history even when the machine was already in Error (a rollback after a failed boot).
+            var changed = Instance.Status != status || errorCode is not null;
             Instance.Status = status;
             Instance.StatusReason = reason;
             if (changed)
