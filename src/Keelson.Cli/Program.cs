@@ -40,6 +40,9 @@ internal static class Program
             DiscoveryCommands.Create(),
             AgentCommands.Create(),
             MachineCommands.Create(),
+            LockCommands.Create(),
+            RebootLockCommands.Create(),
+            FleetLockCommands.Create(),
         };
         return root;
     }

@@ -61,6 +61,7 @@ public static class KeelsonServer
         app.MapPost("/v1/update/", OmahaEndpoint.HandleAsync);
         app.MapMethods(PayloadUrls.Route, ["GET", "HEAD"], PayloadEndpoint.HandleAsync);
         app.MapAdminApi(adminToken);
+        FleetLock.FleetLockEndpoints.Map(app, adminToken);
         app.MapOpenApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

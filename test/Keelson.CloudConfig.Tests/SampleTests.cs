@@ -76,9 +76,13 @@ public sealed class SampleTests
         Assert.Equal(new Uri("https://updates.example.com/v1/update/"), config.Server);
         Assert.Equal(RebootStrategy.EtcdLock, config.RebootStrategy);
         Assert.True(TimeWindow.TryParseLocksmith("Thu 04:00", "1h", out var window, out _));
-        Assert.Equal(window!.Start, config.RebootWindow!.Start);
-        Assert.Equal(window.Length, config.RebootWindow.Length);
-        Assert.Equal(window.Days, config.RebootWindow.Days);
+        var read = Assert.Single(config.RebootWindows.Windows);
+        Assert.Equal(window!.Start, read.Start);
+        Assert.Equal(window.Length, read.Length);
+        Assert.Equal(window.Days, read.Days);
+        // locks.conf, written from the locksmith section, is read after update.conf.
+        Assert.Equal([new Uri("http://127.0.0.1:2379")], config.Locks.Etcd!.Endpoints);
+        Assert.Equal("etcd-members", config.Locks.EtcdGroup);
     }
 
     [Fact]
@@ -92,7 +96,7 @@ public sealed class SampleTests
         Assert.Equal("alpha", config.Group);
         Assert.Equal(new Uri("https://updates.internal.example.com/v1/update/"), config.Server);
         Assert.Equal(RebootStrategy.Off, config.RebootStrategy);
-        Assert.Null(config.RebootWindow);
+        Assert.Empty(config.RebootWindows.Windows);
         Assert.Equal(["/etc/keelson/release.pub"], config.TrustedKeys);
     }
 

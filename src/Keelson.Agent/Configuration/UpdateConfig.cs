@@ -8,7 +8,8 @@ namespace Keelson.Agent.Configuration;
 /// <param name="Group">The group (channel) the machine follows: Omaha's <c>track</c>.</param>
 /// <param name="Server">The Omaha endpoint; null when <c>SERVER=disabled</c> (no checks, but boots are still marked good).</param>
 /// <param name="RebootStrategy">What to do once an update is installed.</param>
-/// <param name="RebootWindow">When reboots may happen; null for any time.</param>
+/// <param name="RebootWindows">When reboots may happen (none: any time), in their time zone.</param>
+/// <param name="Locks">Where the reboot lock of the locking strategies lives.</param>
 /// <param name="TrustedKeys">Public key files a payload's signature must verify against (several during a key rotation).</param>
 /// <param name="HealthChecks">Commands run after a boot; all must exit 0 for the boot to be marked good.</param>
 /// <param name="RebootCommand">How a real host reboots (<c>KEELSON_REBOOT_COMMAND</c>, default <c>systemctl reboot</c>).</param>
@@ -17,14 +18,18 @@ public sealed record UpdateConfig(
     string Group,
     Uri? Server,
     RebootStrategy RebootStrategy,
-    TimeWindow? RebootWindow,
+    RebootWindows RebootWindows,
+    RebootLockSettings Locks,
     IReadOnlyList<string> TrustedKeys,
     IReadOnlyList<string> HealthChecks,
     string RebootCommand,
     IReadOnlyList<string> Sources)
 {
-    /// <summary>Where CoreOS reads <c>update.conf</c>: the image's defaults, then the machine's own settings.</summary>
-    public static IReadOnlyList<string> DefaultPaths { get; } = ["/usr/share/coreos/update.conf", "/etc/coreos/update.conf"];
+    /// <summary>
+    /// Where CoreOS reads <c>update.conf</c> (the image's defaults, then the machine's own settings), then the lock
+    /// settings cloud-config writes for Keelson.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultPaths { get; } = ["/usr/share/coreos/update.conf", "/etc/coreos/update.conf", "/etc/keelson/locks.conf"];
 
     public const string DefaultRebootCommand = "systemctl reboot";
 

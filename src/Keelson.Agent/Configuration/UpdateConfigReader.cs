@@ -1,4 +1,5 @@
 using Keelson.Coordination;
+using Keelson.Coordination.Etcd;
 
 namespace Keelson.Agent.Configuration;
 
@@ -9,9 +10,18 @@ namespace Keelson.Agent.Configuration;
 /// <remarks>
 /// Keys: <c>GROUP</c> (default stable), <c>SERVER</c> (an http(s) Omaha URL or <c>disabled</c>),
 /// <c>REBOOT_STRATEGY</c> (best-effort, etcd-lock, reboot, off, fleetlock), <c>REBOOT_WINDOW_START</c> and
-/// <c>REBOOT_WINDOW_LENGTH</c> (locksmith's format, also with a <c>LOCKSMITHD_</c> prefix), and Keelson's own
-/// <c>KEELSON_TRUSTED_KEYS</c> (public key files, space-separated) and <c>KEELSON_HEALTH_CHECKS</c> (commands,
-/// separated by <c>;</c>) and <c>KEELSON_REBOOT_COMMAND</c> (a shell command; default <c>systemctl reboot</c>). Unknown keys are kept out of the way of other tools' settings and ignored.
+/// <c>REBOOT_WINDOW_LENGTH</c> (locksmith's format, also with a <c>LOCKSMITHD_</c> prefix), locksmithd's etcd
+/// settings (<c>LOCKSMITHD_ENDPOINT</c>, <c>_GROUP</c>, <c>_ETCD_CAFILE</c>, <c>_ETCD_CERTFILE</c>,
+/// <c>_ETCD_KEYFILE</c>, <c>_ETCD_USERNAME</c>, <c>_ETCD_PASSWORD</c>), and Keelson's own:
+/// <list type="bullet">
+/// <item><c>KEELSON_TRUSTED_KEYS</c>: public key files, space-separated;</item>
+/// <item><c>KEELSON_HEALTH_CHECKS</c>: commands, separated by <c>;</c>;</item>
+/// <item><c>KEELSON_REBOOT_COMMAND</c>: a shell command, default <c>systemctl reboot</c>;</item>
+/// <item><c>KEELSON_REBOOT_WINDOWS</c>: several windows (<c>Mon-Fri 02:00 1h; Sat,Sun 03:00 4h</c>) instead of locksmith's one;</item>
+/// <item><c>KEELSON_REBOOT_TIMEZONE</c>: the IANA zone of the windows (default: the machine's);</item>
+/// <item><c>KEELSON_FLEETLOCK_URL</c> and <c>KEELSON_FLEETLOCK_GROUP</c>: the FleetLock server.</item>
+/// </list>
+/// Unknown keys are kept out of the way of other tools' settings and ignored.
 /// </remarks>
 public static class UpdateConfigReader
 {
@@ -143,29 +153,92 @@ public static class UpdateConfigReader
                 $"{Where("REBOOT_STRATEGY")}: REBOOT_STRATEGY '{Shorten(strategyText)}' is not one of {RebootStrategyNames.All}");
         }
 
-        var windowStartKey = values.ContainsKey("REBOOT_WINDOW_START") ? "REBOOT_WINDOW_START" : "LOCKSMITHD_REBOOT_WINDOW_START";
-        var windowLengthKey = values.ContainsKey("REBOOT_WINDOW_LENGTH") ? "REBOOT_WINDOW_LENGTH" : "LOCKSMITHD_REBOOT_WINDOW_LENGTH";
-        var windowStart = Get(windowStartKey);
-        var windowLength = Get(windowLengthKey);
-        TimeWindow? window = null;
-        if (!string.IsNullOrEmpty(windowStart) || !string.IsNullOrEmpty(windowLength))
-        {
-            if (string.IsNullOrEmpty(windowStart) || string.IsNullOrEmpty(windowLength))
-            {
-                var given = string.IsNullOrEmpty(windowStart) ? windowLengthKey : windowStartKey;
-                throw new UpdateConfigException($"{Where(given)}: {given} is set without its partner; a reboot window needs both a start and a length");
-            }
-
-            if (!TimeWindow.TryParseLocksmith(windowStart, windowLength, out window, out var error))
-            {
-                throw new UpdateConfigException($"{Where(windowStartKey)}: {error}");
-            }
-        }
-
+        var windows = ReadWindows(Get, Where, values.ContainsKey);
+        var locks = ReadLocks(Get, Where, strategy);
         var keys = (Get("KEELSON_TRUSTED_KEYS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var checks = (Get("KEELSON_HEALTH_CHECKS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var reboot = Get("KEELSON_REBOOT_COMMAND") is { Length: > 0 } command ? command : UpdateConfig.DefaultRebootCommand;
-        return new UpdateConfig(group, server, strategy, window, keys, checks, reboot, sources);
+        return new UpdateConfig(group, server, strategy, windows, locks, keys, checks, reboot, sources);
+    }
+
+    /// <summary>locksmith's one window (<c>REBOOT_WINDOW_START</c>/<c>_LENGTH</c>) or Keelson's several, in <c>KEELSON_REBOOT_TIMEZONE</c>.</summary>
+    private static RebootWindows ReadWindows(Func<string, string?> get, Func<string, string> where, Func<string, bool> has)
+    {
+        var zone = get("KEELSON_REBOOT_TIMEZONE");
+        var startKey = has("REBOOT_WINDOW_START") ? "REBOOT_WINDOW_START" : "LOCKSMITHD_REBOOT_WINDOW_START";
+        var lengthKey = has("REBOOT_WINDOW_LENGTH") ? "REBOOT_WINDOW_LENGTH" : "LOCKSMITHD_REBOOT_WINDOW_LENGTH";
+        var start = get(startKey);
+        var length = get(lengthKey);
+        var several = get("KEELSON_REBOOT_WINDOWS");
+        if (!string.IsNullOrEmpty(several))
+        {
+            if (!string.IsNullOrEmpty(start) || !string.IsNullOrEmpty(length))
+            {
+                throw new UpdateConfigException(
+                    $"{where("KEELSON_REBOOT_WINDOWS")}: KEELSON_REBOOT_WINDOWS and {startKey}/{lengthKey} are both set; use one way of giving the reboot window");
+            }
+
+            return RebootWindows.TryParse(several, zone, out var parsed, out var error)
+                ? parsed!
+                : throw new UpdateConfigException($"{where("KEELSON_REBOOT_WINDOWS")}: {error}");
+        }
+
+        if (!string.IsNullOrEmpty(start) != !string.IsNullOrEmpty(length))
+        {
+            var given = string.IsNullOrEmpty(start) ? lengthKey : startKey;
+            throw new UpdateConfigException($"{where(given)}: {given} is set without its partner; a reboot window needs both a start and a length");
+        }
+
+        return RebootWindows.TryParseLocksmith(start, length, zone, out var windows, out var locksmithError)
+            ? windows!
+            : throw new UpdateConfigException($"{where(string.IsNullOrEmpty(start) ? "KEELSON_REBOOT_TIMEZONE" : startKey)}: {locksmithError}");
+    }
+
+    private static RebootLockSettings ReadLocks(Func<string, string?> get, Func<string, string> where, RebootStrategy strategy)
+    {
+        EtcdSettings? etcd = null;
+        if (get("LOCKSMITHD_ENDPOINT") is { Length: > 0 } endpoints || strategy == RebootStrategy.EtcdLock)
+        {
+            var urls = new List<Uri>();
+            foreach (var text in (get("LOCKSMITHD_ENDPOINT") ?? EtcdSettings.DefaultEndpoint.ToString()).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                {
+                    throw new UpdateConfigException($"{where("LOCKSMITHD_ENDPOINT")}: '{Shorten(text)}' is not an etcd client URL (http(s)://host:port)");
+                }
+
+                urls.Add(url);
+            }
+
+            etcd = new EtcdSettings(urls)
+            {
+                CaFile = get("LOCKSMITHD_ETCD_CAFILE") is { Length: > 0 } ca ? ca : null,
+                CertFile = get("LOCKSMITHD_ETCD_CERTFILE") is { Length: > 0 } cert ? cert : null,
+                KeyFile = get("LOCKSMITHD_ETCD_KEYFILE") is { Length: > 0 } key ? key : null,
+                Username = get("LOCKSMITHD_ETCD_USERNAME") is { Length: > 0 } user ? user : null,
+                Password = get("LOCKSMITHD_ETCD_PASSWORD") is { Length: > 0 } password ? password : null,
+            };
+        }
+
+        Uri? fleetLock = null;
+        if (get("KEELSON_FLEETLOCK_URL") is { Length: > 0 } fleetLockText
+            && (!Uri.TryCreate(fleetLockText, UriKind.Absolute, out fleetLock) || fleetLock.Scheme is not ("http" or "https")))
+        {
+            throw new UpdateConfigException($"{where("KEELSON_FLEETLOCK_URL")}: KEELSON_FLEETLOCK_URL '{Shorten(fleetLockText)}' is not an http(s) URL");
+        }
+
+        if (strategy == RebootStrategy.FleetLock && fleetLock is null)
+        {
+            throw new UpdateConfigException($"{where("REBOOT_STRATEGY")}: REBOOT_STRATEGY=fleetlock needs KEELSON_FLEETLOCK_URL, the FleetLock server's base URL");
+        }
+
+        var fleetLockGroup = get("KEELSON_FLEETLOCK_GROUP") is { Length: > 0 } g ? g : "default";
+        if (!fleetLockGroup.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-'))
+        {
+            throw new UpdateConfigException($"{where("KEELSON_FLEETLOCK_GROUP")}: KEELSON_FLEETLOCK_GROUP '{Shorten(fleetLockGroup)}' may hold only letters, digits, '.' and '-'");
+        }
+
+        return new RebootLockSettings(etcd, get("LOCKSMITHD_GROUP") ?? "", fleetLock, fleetLockGroup);
     }
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "...";

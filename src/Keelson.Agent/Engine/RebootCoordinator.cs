@@ -9,11 +9,10 @@ namespace Keelson.Agent.Engine;
 /// any) for every other strategy; and, for the locking strategies, only once a slot of the group's reboot lock is
 /// held - taken with locksmith's backoff (5 s doubling to 5 min), re-checking the window before every try.
 /// </summary>
-public sealed class RebootCoordinator(RebootStrategy strategy, TimeWindow? window, TimeZoneInfo zone, IRebootLock? rebootLock, TimeProvider time)
+public sealed class RebootCoordinator(RebootStrategy strategy, RebootWindows windows, IRebootLock? rebootLock, TimeProvider time)
 {
     private static readonly TimeSpan s_firstBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan s_windowPoll = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Returns when the machine may reboot now, with the lock taken if the strategy needs one.
@@ -62,10 +61,15 @@ public sealed class RebootCoordinator(RebootStrategy strategy, TimeWindow? windo
 
     private async Task WaitForWindowAsync(Action<string> waitingFor, CancellationToken cancellationToken)
     {
-        while (window is not null && !window.IsOpen(time.GetUtcNow(), zone))
+        while (!windows.IsOpen(time.GetUtcNow()))
         {
-            waitingFor($"waiting for the reboot window {window}");
-            await Task.Delay(s_windowPoll, time, cancellationToken);
+            var opens = windows.NextOpening(time.GetUtcNow());
+            waitingFor($"waiting for the reboot window {windows.Describe()}, next open at {opens:yyyy-MM-dd HH:mm zzz}");
+            var wait = opens - time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken);
+            }
         }
     }
 }

@@ -533,7 +533,7 @@ public sealed partial class UpdateAgent
             string? held;
             try
             {
-                var coordinator = new RebootCoordinator(_config.RebootStrategy, _config.RebootWindow, TimeZoneInfo.Local, _lockFactory(_config), _time);
+                var coordinator = new RebootCoordinator(_config.RebootStrategy, _config.RebootWindows, _lockFactory(_config), _time);
                 held = await coordinator.WaitForPermissionAsync(_facts.MachineId, Waiting, wait.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

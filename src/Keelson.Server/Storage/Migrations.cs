@@ -122,6 +122,17 @@ public static class Migrations
                 ('beta', '{CoreOsAppId}', 'beta', 'beta', 1, NULL, 0, 0, 3600, 3600, '', 'UTC', 0, NULL, NULL, @now),
                 ('stable', '{CoreOsAppId}', 'stable', 'stable', 1, NULL, 0, 0, 3600, 3600, '', 'UTC', 0, NULL, NULL, @now);
             """),
+        (3, "reboot-locks", """
+            CREATE TABLE reboot_lock_groups (
+                name TEXT PRIMARY KEY,
+                slots INTEGER NOT NULL,
+                updated_at BIGINT NOT NULL);
+            CREATE TABLE reboot_lock_holders (
+                group_name TEXT NOT NULL REFERENCES reboot_lock_groups(name),
+                id TEXT NOT NULL,
+                since BIGINT NOT NULL,
+                PRIMARY KEY (group_name, id));
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

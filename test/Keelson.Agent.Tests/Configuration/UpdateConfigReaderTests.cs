@@ -58,8 +58,54 @@ public sealed class UpdateConfigReaderTests : IDisposable
         var plain = UpdateConfigReader.Read([Write("a.conf", "SERVER=disabled\nREBOOT_WINDOW_START=Thu 04:00\nREBOOT_WINDOW_LENGTH=1h30m\n")]);
         var prefixed = UpdateConfigReader.Read([Write("b.conf", "SERVER=disabled\nLOCKSMITHD_REBOOT_WINDOW_START='04:00'\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=\"2h\"\n")]);
 
-        Assert.Equal("Thu 04:00 1h30m", plain.RebootWindow!.ToString());
-        Assert.Equal("daily 04:00 2h", prefixed.RebootWindow!.ToString());
+        Assert.Equal("Thu 04:00 1h30m", Assert.Single(plain.RebootWindows.Windows).ToString());
+        Assert.Equal("daily 04:00 2h", Assert.Single(prefixed.RebootWindows.Windows).ToString());
+        Assert.Equal(TimeZoneInfo.Local, plain.RebootWindows.Zone);
+    }
+
+    [Fact]
+    public void Several_reboot_windows_are_read_in_a_named_time_zone()
+    {
+        var config = UpdateConfigReader.Read([Write("a.conf",
+            "SERVER=disabled\nKEELSON_REBOOT_WINDOWS=Mon-Fri 02:00 1h; Sat,Sun 03:00 4h\nKEELSON_REBOOT_TIMEZONE=Europe/Berlin\n")]);
+
+        Assert.Equal(2, config.RebootWindows.Windows.Count);
+        Assert.Equal("Europe/Berlin", config.RebootWindows.Zone.Id);
+        // Monday 01:30 UTC is 02:30 in Berlin (CET): inside the weekday window.
+        Assert.True(config.RebootWindows.IsOpen(new DateTimeOffset(2027, 1, 4, 1, 30, 0, TimeSpan.Zero)));
+        Assert.False(config.RebootWindows.IsOpen(new DateTimeOffset(2027, 1, 4, 2, 30, 0, TimeSpan.Zero)));
+    }
+
+    [Theory]
+    [InlineData("KEELSON_REBOOT_WINDOWS=Mon-Fri 02:00 1h\nREBOOT_WINDOW_START=04:00\nREBOOT_WINDOW_LENGTH=1h\n", "both set")]
+    [InlineData("KEELSON_REBOOT_WINDOWS=Mon-Fri 25:00 1h\n", "a.conf:2: reboot window 'Mon-Fri 25:00 1h'")]
+    [InlineData("KEELSON_REBOOT_WINDOWS=daily 02:00 1h\nKEELSON_REBOOT_TIMEZONE=Mars/Olympus\n", "unknown time zone 'Mars/Olympus'")]
+    [InlineData("REBOOT_STRATEGY=fleetlock\n", "needs KEELSON_FLEETLOCK_URL")]
+    [InlineData("KEELSON_FLEETLOCK_URL=ftp://locks\n", "is not an http(s) URL")]
+    [InlineData("LOCKSMITHD_ENDPOINT=http://10.0.0.1:2379,etcd:2379\n", "'etcd:2379' is not an etcd client URL")]
+    public void Bad_window_and_lock_settings_are_start_up_errors_that_name_them(string settings, string expected)
+    {
+        var error = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([Write("a.conf", "SERVER=disabled\n" + settings)]));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lock_settings_come_from_locksmiths_keys_and_keelsons_fleetlock_keys()
+    {
+        var etcd = UpdateConfigReader.Read([Write("a.conf",
+            "SERVER=disabled\nREBOOT_STRATEGY=etcd-lock\nLOCKSMITHD_ENDPOINT=https://10.0.0.1:2379, https://10.0.0.2:2379\nLOCKSMITHD_GROUP=db\nLOCKSMITHD_ETCD_CAFILE=/etc/ssl/etcd/ca.pem\nLOCKSMITHD_ETCD_USERNAME=root\n")]);
+        var defaulted = UpdateConfigReader.Read([Write("b.conf", "SERVER=disabled\nREBOOT_STRATEGY=etcd-lock\n")]);
+        var fleetLock = UpdateConfigReader.Read([Write("c.conf", "SERVER=disabled\nREBOOT_STRATEGY=fleetlock\nKEELSON_FLEETLOCK_URL=http://locks.example:3333\n")]);
+
+        Assert.Equal([new Uri("https://10.0.0.1:2379"), new Uri("https://10.0.0.2:2379")], etcd.Locks.Etcd!.Endpoints);
+        Assert.Equal("db", etcd.Locks.EtcdGroup);
+        Assert.Equal("/etc/ssl/etcd/ca.pem", etcd.Locks.Etcd.CaFile);
+        Assert.Equal("root", etcd.Locks.Etcd.Username);
+        Assert.Equal([new Uri("http://127.0.0.1:2379")], defaulted.Locks.Etcd!.Endpoints);
+        Assert.Equal(new Uri("http://locks.example:3333"), fleetLock.Locks.FleetLockUrl);
+        Assert.Equal("default", fleetLock.Locks.FleetLockGroup);
+        Assert.Null(fleetLock.Locks.Etcd);
     }
 
     [Fact]

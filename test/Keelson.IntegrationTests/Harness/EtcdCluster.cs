@@ -30,6 +30,13 @@ public sealed class EtcdCluster : IAsyncDisposable
         Directory = System.IO.Directory.CreateTempSubdirectory("keelson-etcd-").FullName;
     }
 
+    /// <summary>
+    /// The certificates of a cluster whose members serve clients over TLS only and require a client certificate
+    /// (<see cref="StartTlsAsync"/>); etcdctl presents the client one.
+    /// Null for plain http.
+    /// </summary>
+    public EtcdMember.TlsFiles? Tls { get; private set; }
+
     /// <summary>The cluster's temp folder; each member's data folder is in it.</summary>
     public string Directory { get; }
 
@@ -42,12 +49,28 @@ public sealed class EtcdCluster : IAsyncDisposable
     /// Starts a new cluster of <paramref name="size"/> members that know each other from the start
     /// (<c>--initial-cluster</c>) and waits until every one is healthy.
     /// </summary>
-    public static async Task<EtcdCluster> StartStaticAsync(int size, ITestOutputHelper? log = null, CancellationToken cancellationToken = default)
+    public static Task<EtcdCluster> StartStaticAsync(int size, ITestOutputHelper? log = null, CancellationToken cancellationToken = default) =>
+        StartAsync(size, tls: false, log, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="StartStaticAsync"/>, but the members serve clients on https only, with certificates made for
+    /// the cluster (<see cref="Tls"/>), and accept only clients that present a certificate signed by its CA. Peers
+    /// talk plain http.
+    /// </summary>
+    public static Task<EtcdCluster> StartTlsAsync(int size, ITestOutputHelper? log = null, CancellationToken cancellationToken = default) =>
+        StartAsync(size, tls: true, log, cancellationToken);
+
+    private static async Task<EtcdCluster> StartAsync(int size, bool tls, ITestOutputHelper? log, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         var cluster = new EtcdCluster(log);
         try
         {
+            if (tls)
+            {
+                cluster.Tls = EtcdMember.TlsFiles.Create(Path.Combine(cluster.Directory, "tls"));
+            }
+
             var ports = Enumerable.Range(0, size).Select(_ => (Client: LoopbackPorts.Next(), Peer: LoopbackPorts.Next())).ToList();
             var names = Enumerable.Range(1, size).Select(i => $"etcd{i}").ToList();
             var initialCluster = string.Join(',', names.Zip(ports, (name, port) => $"{name}=http://127.0.0.1:{port.Peer}"));
@@ -94,7 +117,11 @@ public sealed class EtcdCluster : IAsyncDisposable
     {
         var start = ProcessRunner.Describe(
             Etcdctl,
-            [$"--endpoints={endpoints ?? Endpoints}", "--dial-timeout=5s", "--command-timeout=10s", .. arguments],
+            [
+                $"--endpoints={endpoints ?? Endpoints}", "--dial-timeout=5s", "--command-timeout=10s",
+                .. Tls is { } tls ? new[] { $"--cacert={tls.CaFile}", $"--cert={tls.ClientCertFile}", $"--key={tls.ClientKeyFile}" } : [],
+                .. arguments,
+            ],
             Directory);
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("ETCD", StringComparison.Ordinal)).ToList())
         {
@@ -139,7 +166,7 @@ public sealed class EtcdCluster : IAsyncDisposable
             throw new ArgumentException($"the cluster already has a member named {name}", nameof(name));
         }
 
-        var member = new EtcdMember(name, Path.Combine(Directory, name), ports.Client, ports.Peer, arguments);
+        var member = new EtcdMember(name, Path.Combine(Directory, name), ports.Client, ports.Peer, arguments, Tls);
         _members.Add(member);
         return member;
     }

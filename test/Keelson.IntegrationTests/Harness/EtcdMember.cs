@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Keelson.IntegrationTests.Harness;
 
@@ -17,12 +20,14 @@ public sealed class EtcdMember : IAsyncDisposable
     private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     private readonly List<RunningProcess> _runs = [];
+    private readonly HttpClient _http;
 
-    internal EtcdMember(string name, string dataDirectory, int clientPort, int peerPort, IEnumerable<string> arguments)
+    internal EtcdMember(string name, string dataDirectory, int clientPort, int peerPort, IEnumerable<string> arguments, TlsFiles? tls = null)
     {
         Name = name;
         DataDirectory = dataDirectory;
-        ClientUrl = new Uri($"http://127.0.0.1:{clientPort}");
+        Tls = tls;
+        ClientUrl = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{clientPort}");
         PeerUrl = new Uri($"http://127.0.0.1:{peerPort}");
         Arguments =
         [
@@ -34,8 +39,12 @@ public sealed class EtcdMember : IAsyncDisposable
             "--initial-advertise-peer-urls", Address(PeerUrl),
             "--logger", "zap",
             "--log-outputs", "stderr",
+            .. tls is null
+                ? Array.Empty<string>()
+                : ["--cert-file", tls.CertFile, "--key-file", tls.KeyFile, "--trusted-ca-file", tls.CaFile, "--client-cert-auth"],
             .. arguments,
         ];
+        _http = tls is null ? s_http : tls.CreateHttpClient();
     }
 
     public string Name { get; }
@@ -46,6 +55,9 @@ public sealed class EtcdMember : IAsyncDisposable
     public Uri ClientUrl { get; }
 
     public Uri PeerUrl { get; }
+
+    /// <summary>The certificates of a member that serves clients over TLS only and asks them for a certificate; null for plain http.</summary>
+    public TlsFiles? Tls { get; }
 
     /// <summary>Everything it is started with.</summary>
     public IReadOnlyList<string> Arguments { get; }
@@ -120,7 +132,7 @@ public sealed class EtcdMember : IAsyncDisposable
 
             try
             {
-                using var response = await s_http.GetAsync(new Uri(ClientUrl, "/health"), cancellationToken);
+                using var response = await _http.GetAsync(new Uri(ClientUrl, "/health"), cancellationToken);
                 var body = await response.Content.ReadAsStringAsync(cancellationToken);
                 if (response.IsSuccessStatusCode && body.Contains("\"health\":\"true\"", StringComparison.Ordinal))
                 {
@@ -175,5 +187,78 @@ public sealed class EtcdMember : IAsyncDisposable
         }
 
         Process = null;
+        if (_http != s_http)
+        {
+            _http.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// PEM files for a TLS member: a CA, the member's certificate (for 127.0.0.1 and localhost) signed by it, and a
+    /// client certificate signed by it, which the harness's health checks and etcdctl present.
+    /// </summary>
+    public sealed record TlsFiles(string CaFile, string CertFile, string KeyFile, string ClientCertFile, string ClientKeyFile)
+    {
+        /// <summary>Makes a new CA, server and client certificate (ECDSA P-256, valid for a day) as PEM files in <paramref name="directory"/>.</summary>
+        public static TlsFiles Create(string directory)
+        {
+            System.IO.Directory.CreateDirectory(directory);
+            using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var caRequest = new CertificateRequest("CN=Keelson test CA", caKey, HashAlgorithmName.SHA256);
+            caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
+            var now = DateTimeOffset.UtcNow;
+            using var ca = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+
+            var files = new TlsFiles(
+                Path.Combine(directory, "ca.pem"), Path.Combine(directory, "server.pem"), Path.Combine(directory, "server-key.pem"),
+                Path.Combine(directory, "client.pem"), Path.Combine(directory, "client-key.pem"));
+            File.WriteAllText(files.CaFile, ca.ExportCertificatePem());
+            Issue(ca, "CN=etcd", server: true, files.CertFile, files.KeyFile);
+            Issue(ca, "CN=client", server: false, files.ClientCertFile, files.ClientKeyFile);
+            return files;
+        }
+
+        /// <summary>An HTTP client that trusts only this CA and presents the client certificate.</summary>
+        public HttpClient CreateHttpClient()
+        {
+            var trusted = new X509Certificate2Collection();
+            trusted.ImportFromPemFile(CaFile);
+            var handler = new SocketsHttpHandler();
+            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(ClientCertFile, ClientKeyFile)];
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            handler.SslOptions.CertificateChainPolicy.CustomTrustStore.AddRange(trusted);
+            return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+        }
+
+        private static void Issue(X509Certificate2 ca, string subject, bool server, string certFile, string keyFile)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+                [Oid.FromOidValue(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2", OidGroup.EnhancedKeyUsage)], false));
+            if (server)
+            {
+                var names = new SubjectAlternativeNameBuilder();
+                names.AddIpAddress(IPAddress.Loopback);
+                names.AddDnsName("localhost");
+                request.CertificateExtensions.Add(names.Build());
+            }
+
+            var serial = new byte[16];
+            RandomNumberGenerator.Fill(serial);
+            serial[0] &= 0x7f;
+            var now = DateTimeOffset.UtcNow;
+            using var issued = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), serial);
+            File.WriteAllText(certFile, issued.ExportCertificatePem());
+            File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        }
     }
 }

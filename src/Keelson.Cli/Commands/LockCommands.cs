@@ -1,0 +1,274 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Keelson.Coordination.Etcd;
+using Keelson.Coordination.Locks;
+
+namespace Keelson.Cli.Commands;
+
+/// <summary>
+/// <c>keelson lock status | lock [ID] | unlock [ID] | set-max N</c>: locksmithctl's commands on locksmith's reboot
+/// semaphore in etcd, with its output line for line. The etcd flags also come from locksmithctl's environment
+/// variables (<c>LOCKSMITHCTL_ENDPOINT</c>, <c>LOCKSMITHCTL_GROUP</c>, <c>LOCKSMITHCTL_ETCD_CAFILE</c>...).
+/// </summary>
+internal static class LockCommands
+{
+    private const string MachineIdFile = "/etc/machine-id";
+    private const string DefaultEndpoint = "http://127.0.0.1:2379";
+
+    // Defaults from the environment are read when the command runs, not as the options' default values, which
+    // --help would print (a password among them).
+    private static readonly Option<string?> s_endpoints = new("--endpoints", "--endpoint")
+    {
+        Description = "etcd client URLs, comma-separated (default: $LOCKSMITHCTL_ENDPOINT, else " + DefaultEndpoint + ")",
+        HelpName = "URL[,URL...]",
+        Recursive = true,
+        Validators = { ValidateEndpoints },
+    };
+
+    private static readonly Dictionary<Option, string> s_variables = [];
+
+    private static readonly Option<string?> s_group = EnvOption("--group", "GROUP", "locksmith group: a semaphore of its own (default: the cluster-wide one)");
+    private static readonly Option<string?> s_caFile = EnvOption("--etcd-cafile", "ETCD_CAFILE", "PEM file of the CA that signed etcd's certificates (https endpoints)");
+    private static readonly Option<string?> s_certFile = EnvOption("--etcd-certfile", "ETCD_CERTFILE", "PEM client certificate to show etcd (with --etcd-keyfile)");
+    private static readonly Option<string?> s_keyFile = EnvOption("--etcd-keyfile", "ETCD_KEYFILE", "PEM private key of --etcd-certfile");
+    private static readonly Option<string?> s_username = EnvOption("--etcd-username", "ETCD_USERNAME", "etcd user, when etcd has authentication enabled");
+    private static readonly Option<string?> s_password = EnvOption("--etcd-password", "ETCD_PASSWORD", "password of --etcd-username (better given as $LOCKSMITHCTL_ETCD_PASSWORD)");
+
+    public static Command Create()
+    {
+        var command = new Command(
+            "lock",
+            "locksmith's reboot semaphore in etcd (locksmithctl's commands): 'keelson lock lock [ID]' takes a slot for this machine "
+            + "or the machine ID, refused when none is free or ID holds one; status, unlock [ID] and set-max N are below")
+        {
+            s_endpoints, s_group, s_caFile, s_certFile, s_keyFile, s_username, s_password,
+        };
+        command.Subcommands.Add(Status());
+        command.Subcommands.Add(Unlock());
+        command.Subcommands.Add(SetMax());
+        AddLock(command);
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var command = new Command("status", "print the free slots, the maximum and the machines holding a slot");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => WithSemaphoreAsync(parse, async (semaphore, output) =>
+            await output.WriteAsync(LocksmithFormat.Status(await semaphore.GetAsync(ct))))));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>keelson lock lock [ID]</c>. System.CommandLine cannot have a subcommand named as its parent, so this verb
+    /// is the parent's first argument: any other word there is a usage error, as an unknown command would be.
+    /// </summary>
+    private static void AddLock(Command command)
+    {
+        var verb = new Argument<string?>("lock")
+        {
+            Arity = ArgumentArity.ZeroOrOne,
+            // Described in the command's description: shown here, it would clutter the usage line of every subcommand.
+            Hidden = true,
+        };
+        var id = IdArgument();
+        id.Hidden = true;
+        command.Arguments.Add(verb);
+        command.Arguments.Add(id);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(verb) is not "lock")
+            {
+                result.AddError(result.GetValue(verb) is { } word
+                    ? $"'{word}' is not a lock command: use status, lock [ID], unlock [ID] or set-max N"
+                    : "a lock command is required: status, lock [ID], unlock [ID] or set-max N");
+            }
+        });
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var machine = MachineId(parse.GetValue(id));
+            await WithSemaphoreAsync(parse, async (semaphore, _) =>
+            {
+                var change = await semaphore.TryLockAsync(machine, ct);
+                if (!change.IsDone)
+                {
+                    var why = change.Outcome == SemaphoreOutcome.AtZero ? EtcdSemaphore.DescribeFull(change.State) : $"{machine} already holds a slot";
+                    throw new CliException($"locking {machine}: {LocksmithFormat.Refusal(change)} ({why})");
+                }
+            });
+        }));
+    }
+
+    private static Command Unlock()
+    {
+        var id = IdArgument();
+        var command = new Command("unlock", "release the slot of this machine or of the machine ID; refused when it holds none") { id };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var machine = MachineId(parse.GetValue(id));
+            await WithSemaphoreAsync(parse, async (semaphore, _) =>
+            {
+                var change = await semaphore.TryUnlockAsync(machine, ct);
+                if (!change.IsDone)
+                {
+                    throw new CliException($"unlocking {machine}: {LocksmithFormat.Refusal(change)} ({machine} holds no slot)");
+                }
+            });
+        }));
+        return command;
+    }
+
+    private static Command SetMax()
+    {
+        var max = new Argument<string>("N") { Description = "how many machines may hold a slot at once (0 or more)" };
+        max.Validators.Add(result =>
+        {
+            if (!TryParseMax(result.GetValueOrDefault<string>(), out _))
+            {
+                result.AddError($"set-max '{result.GetValueOrDefault<string>()}' is not a number of slots: expected a whole number, 0 or more");
+            }
+        });
+        var command = new Command("set-max", "set how many machines may reboot at once; machines holding a slot keep it") { max };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => WithSemaphoreAsync(parse, async (semaphore, output) =>
+        {
+            TryParseMax(parse.GetValue(max), out var slots);
+            var (oldMax, newMax) = await semaphore.SetMaxAsync(slots, ct);
+            await output.WriteAsync(LocksmithFormat.SetMax(oldMax, newMax));
+        })));
+        return command;
+    }
+
+    private static Argument<string?> IdArgument()
+    {
+        var id = new Argument<string?>("ID") { Description = "machine id (default: this machine's, from " + MachineIdFile + ")", Arity = ArgumentArity.ZeroOrOne };
+        id.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && string.IsNullOrWhiteSpace(value))
+            {
+                result.AddError("ID must not be empty");
+            }
+        });
+        return id;
+    }
+
+    /// <summary>Connects as the flags say, runs <paramref name="work"/> on the group's semaphore and turns etcd's failures into exit 1.</summary>
+    private static async Task WithSemaphoreAsync(ParseResult parse, Func<EtcdSemaphore, TextWriter, Task> work)
+    {
+        EtcdConnection connection;
+        try
+        {
+            connection = EtcdConnection.Create(Settings(parse));
+        }
+        catch (RebootLockException e)
+        {
+            throw new CliException(e.Message);
+        }
+
+        using (connection)
+        {
+            var semaphore = new EtcdSemaphore(connection, Value(parse, s_group) ?? "");
+            var output = parse.InvocationConfiguration.Output;
+            try
+            {
+                await work(semaphore, output);
+            }
+            catch (RebootLockException e)
+            {
+                throw new CliException(e.Message);
+            }
+
+            await output.FlushAsync();
+        }
+    }
+
+    private static EtcdSettings Settings(ParseResult parse)
+    {
+        var text = parse.GetValue(s_endpoints) ?? Environment("ENDPOINT") ?? DefaultEndpoint;
+        if (!TryParseEndpoints(text, out var endpoints, out var error))
+        {
+            throw new CliException(parse.GetValue(s_endpoints) is null ? $"$LOCKSMITHCTL_ENDPOINT: {error}" : error);
+        }
+
+        return new EtcdSettings(endpoints)
+        {
+            CaFile = Value(parse, s_caFile),
+            CertFile = Value(parse, s_certFile),
+            KeyFile = Value(parse, s_keyFile),
+            Username = Value(parse, s_username),
+            Password = Value(parse, s_password),
+        };
+    }
+
+    /// <summary>The option's value, else its $LOCKSMITHCTL_ variable's.</summary>
+    private static string? Value(ParseResult parse, Option<string?> option) =>
+        parse.GetValue(option) is { Length: > 0 } value ? value : Environment(s_variables[option]);
+
+    /// <summary>The ID given, else this machine's id as locksmith reads it: /etc/machine-id, trimmed.</summary>
+    private static string MachineId(string? given)
+    {
+        if (given is not null)
+        {
+            return given;
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(MachineIdFile).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"cannot read the machine id from {MachineIdFile} ({e.Message}); give the machine id as the ID argument");
+        }
+
+        return text.Length > 0
+            ? text
+            : throw new CliException($"cannot read the machine id: {MachineIdFile} is empty; give the machine id as the ID argument");
+    }
+
+    private static void ValidateEndpoints(OptionResult result)
+    {
+        if (!TryParseEndpoints(result.GetValueOrDefault<string>(), out _, out var error))
+        {
+            result.AddError(error);
+        }
+    }
+
+    private static bool TryParseEndpoints(string? text, out List<Uri> endpoints, out string error)
+    {
+        endpoints = [];
+        error = "";
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            {
+                error = $"--endpoints '{part}' is not an etcd client URL such as http://127.0.0.1:2379";
+                return false;
+            }
+
+            endpoints.Add(uri);
+        }
+
+        if (endpoints.Count == 0)
+        {
+            error = "--endpoints is empty: give at least one etcd client URL such as http://127.0.0.1:2379";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryParseMax(string? text, out int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out max);
+
+    private static Option<string?> EnvOption(string name, string variable, string description)
+    {
+        var option = new Option<string?>(name) { Description = $"{description} (default: $LOCKSMITHCTL_{variable})", Recursive = true };
+        s_variables.Add(option, variable);
+        return option;
+    }
+
+    /// <summary>$LOCKSMITHCTL_<paramref name="suffix"/>, as locksmithctl reads its flags from the environment; null when unset or empty.</summary>
+    private static string? Environment(string suffix) =>
+        System.Environment.GetEnvironmentVariable("LOCKSMITHCTL_" + suffix) is { Length: > 0 } value ? value : null;
+}

@@ -1,0 +1,27 @@
+namespace Keelson.Coordination.FleetLock;
+
+/// <summary>
+/// What a FleetLock server answers, as values: the HTTP status, and on failure the JSON error body. 200 (with an
+/// empty body) is the only success. <see cref="Summary"/> says what happened, for the server's log.
+/// </summary>
+public sealed record FleetLockResponse(int StatusCode, FleetLockError? Error, string Summary)
+{
+    public const int Ok = 200;
+    public const int BadRequest = 400;
+    public const int Conflict = 409;
+    public const int InternalServerError = 500;
+    public const int ServiceUnavailable = 503;
+
+    public bool IsSuccess => StatusCode == Ok;
+
+    /// <summary>The JSON body: the error, or null for a success (which has no body).</summary>
+    public string? Body => Error?.ToJson();
+
+    public static FleetLockResponse Success(string summary) => new(Ok, null, summary);
+
+    public static FleetLockResponse Failure(int statusCode, FleetLockError error) => new(statusCode, error, error.Value);
+
+    /// <summary>A 500 for a failure the server did not foresee; the details belong in its log, not in the answer.</summary>
+    public static FleetLockResponse Unexpected() =>
+        Failure(InternalServerError, new FleetLockError(FleetLockErrorKinds.GenericError, "the FleetLock server failed unexpectedly; its log says why"));
+}

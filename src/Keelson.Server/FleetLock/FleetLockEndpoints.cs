@@ -1,0 +1,191 @@
+using System.Buffers;
+using Keelson.Coordination.FleetLock;
+using Keelson.Server.Api;
+using Keelson.Server.Catalog;
+using Keelson.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Keelson.Server.FleetLock;
+
+/// <summary>
+/// FleetLock over HTTP: <c>POST /v1/pre-reboot</c> and <c>POST /v1/steady-state</c>, which machines call without
+/// credentials (the protocol has none) and which therefore validate everything; and, on the update server, the
+/// admin API <c>/api/reboot-locks</c> (bearer token) over its database's semaphores.
+/// </summary>
+internal static partial class FleetLockEndpoints
+{
+    /// <summary>The update server's FleetLock: the protocol endpoints and the admin API over its own database.</summary>
+    public static void Map(WebApplication app, string adminToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var store = new SqlFleetLockStore(app.Services.GetRequiredService<Database>(), app.Services.GetRequiredService<TimeProvider>());
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockEndpoints).FullName!);
+        MapProtocol(app, new FleetLockService(store), logger);
+        MapAdmin(app, store, adminToken, logger);
+    }
+
+    /// <summary>The two protocol endpoints over <paramref name="service"/>.</summary>
+    public static void MapProtocol(IEndpointRouteBuilder endpoints, FleetLockService service, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(logger);
+        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, logger))
+            .WithSummary("FleetLock: take a reboot slot (recursive); header fleet-lock-protocol: true");
+        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, logger))
+            .WithSummary("FleetLock: release the reboot slot if held; header fleet-lock-protocol: true");
+    }
+
+    private static void MapAdmin(IEndpointRouteBuilder endpoints, SqlFleetLockStore store, string adminToken, ILogger logger)
+    {
+        var api = endpoints.MapGroup("/api/reboot-locks").AddEndpointFilter(async (context, next) =>
+        {
+            var header = context.HttpContext.Request.Headers.Authorization.ToString();
+            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+            if (!AdminToken.Matches(adminToken, presented))
+            {
+                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+                return Results.Problem("a bearer token is required: Authorization: Bearer <admin token>",
+                    statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.");
+            }
+
+            return await next(context);
+        });
+
+        api.MapGet("/", async (CancellationToken ct) => Results.Json(await store.ListAsync(ct), ApiResults.Json))
+            .Produces<IReadOnlyList<RebootLockGroupInfo>>()
+            .WithDescription("The FleetLock reboot groups: slots and holders. A group never configured has 1 slot.");
+        api.MapGet("/{group}", async (string group, CancellationToken ct) =>
+                CheckGroup(group) is { } invalid ? ApiResults.Problem(invalid) : Results.Json(await store.GetAsync(group, ct), ApiResults.Json))
+            .Produces<RebootLockGroupInfo>();
+        api.MapPut("/{group}", async (string group, HttpRequest request, CancellationToken ct) =>
+            {
+                if (CheckGroup(group) is { } invalid)
+                {
+                    return ApiResults.Problem(invalid);
+                }
+
+                var body = await ApiResults.ReadJsonAsync<SetRebootLockSlotsRequest>(request, ct);
+                if (!body.IsOk)
+                {
+                    return ApiResults.Problem(body.Error!);
+                }
+
+                if (body.Value!.Slots is not { } slots || slots < 0 || slots > FleetLockSlots.MaxSlots)
+                {
+                    return ApiResults.Problem(CatalogError.Invalid("slots",
+                        $"slots must be a whole number from 0 (no reboots) to {FleetLockSlots.MaxSlots}"));
+                }
+
+                var info = await store.SetSlotsAsync(group, slots, ct);
+                LogSlotsSet(logger, group, slots);
+                return Results.Json(info, ApiResults.Json);
+            })
+            .Accepts<SetRebootLockSlotsRequest>("application/json").Produces<RebootLockGroupInfo>()
+            .WithDescription("How many machines of the group may reboot at once; 0 stops reboots. Holders keep their slots.");
+        api.MapDelete("/{group}/holders/{id}", async (string group, string id, CancellationToken ct) =>
+            {
+                if (CheckGroup(group) is { } invalid)
+                {
+                    return ApiResults.Problem(invalid);
+                }
+
+                if (!await store.UnlockAsync(group, id, ct))
+                {
+                    return ApiResults.Problem(CatalogError.NotFound($"'{Names.Shorten(id)}' holds no reboot slot of group '{group}'"));
+                }
+
+                LogReleasedByOperator(logger, id, group);
+                return Results.Json(await store.GetAsync(group, ct), ApiResults.Json);
+            })
+            .Produces<RebootLockGroupInfo>()
+            .WithDescription("Frees a slot held by a machine that will not release it itself (e.g. one that is gone).");
+    }
+
+    private static CatalogError? CheckGroup(string group) =>
+        FleetLockProtocol.IsValidGroup(group, out var error) ? null : CatalogError.Invalid("group", error);
+
+    private static async Task HandleAsync(HttpContext context, FleetLockOperation operation, FleetLockService service, ILogger logger)
+    {
+        var request = context.Request;
+        var header = request.Headers.TryGetValue(FleetLockProtocol.HeaderName, out var values) ? values.ToString() : null;
+        // One byte more than the limit is read, so that a larger body is told apart from one that fits exactly.
+        var buffer = ArrayPool<byte>.Shared.Rent(FleetLockProtocol.MaxBodyBytes + 1);
+        FleetLockResponse answer;
+        try
+        {
+            var length = request.ContentLength > FleetLockProtocol.MaxBodyBytes
+                ? FleetLockProtocol.MaxBodyBytes + 1
+                : await request.Body.ReadAtLeastAsync(buffer.AsMemory(0, FleetLockProtocol.MaxBodyBytes + 1),
+                    FleetLockProtocol.MaxBodyBytes + 1, throwOnEndOfStream: false, context.RequestAborted);
+            answer = await service.HandleAsync(operation, header, buffer.AsMemory(0, length), context.RequestAborted);
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or BadHttpRequestException))
+        {
+            LogFailed(logger, e, FleetLockProtocol.Path(operation));
+            answer = FleetLockResponse.Unexpected();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        Log(logger, operation, answer);
+        context.Response.StatusCode = answer.StatusCode;
+        if (answer.Body is { } body)
+        {
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    private static void Log(ILogger logger, FleetLockOperation operation, FleetLockResponse answer)
+    {
+        switch (answer)
+        {
+            case { IsSuccess: true } when operation == FleetLockOperation.PreReboot:
+                LogGranted(logger, answer.Summary);
+                break;
+            case { IsSuccess: true }:
+                LogReleased(logger, answer.Summary);
+                break;
+            case { Error.Kind: FleetLockErrorKinds.SemaphoreFull }:
+                LogRefused(logger, answer.Summary);
+                break;
+            case { Error.Kind: FleetLockErrorKinds.InvalidClientIdentity }:
+                LogInvalid(logger, FleetLockProtocol.Path(operation), answer.Summary);
+                break;
+            case { Error.Kind: FleetLockErrorKinds.StoreFailed }:
+                LogStoreFailed(logger, answer.Summary);
+                break;
+        }
+    }
+
+    [LoggerMessage(EventId = FleetLockEventIds.Granted, Level = LogLevel.Information, Message = "FleetLock: {Summary}")]
+    private static partial void LogGranted(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = FleetLockEventIds.Released, Level = LogLevel.Information, Message = "FleetLock: {Summary}")]
+    private static partial void LogReleased(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = FleetLockEventIds.Refused, Level = LogLevel.Information, Message = "FleetLock: no slot: {Summary}")]
+    private static partial void LogRefused(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = FleetLockEventIds.Invalid, Level = LogLevel.Information, Message = "FleetLock: refused a request to {Path}: {Summary}")]
+    private static partial void LogInvalid(ILogger logger, string path, string summary);
+
+    [LoggerMessage(EventId = FleetLockEventIds.StoreFailed, Level = LogLevel.Error, Message = "FleetLock: the store failed: {Summary}")]
+    private static partial void LogStoreFailed(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = FleetLockEventIds.Failed, Level = LogLevel.Error, Message = "FleetLock: {Path} failed unexpectedly")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = FleetLockEventIds.SlotsSet, Level = LogLevel.Information, Message = "FleetLock: group {Group} now has {Slots} reboot slots")]
+    private static partial void LogSlotsSet(ILogger logger, string group, int slots);
+
+    [LoggerMessage(EventId = FleetLockEventIds.ReleasedByOperator, Level = LogLevel.Information, Message = "FleetLock: an operator released the reboot slot {Id} held in group {Group}")]
+    private static partial void LogReleasedByOperator(ILogger logger, string id, string group);
+}
