@@ -50,6 +50,9 @@ public sealed partial class UpdateAgent
     [LoggerMessage(125, LogLevel.Warning, "Event {Type}/{Result} not reported: {Error}")]
     private partial void LogReportFailed(int type, int result, string error);
 
+    [LoggerMessage(135, LogLevel.Information, "Reboot strategy: {Decision}")]
+    private partial void LogRebootDecision(string decision);
+
     [LoggerMessage(130, LogLevel.Information, "Reboot: {What}")]
     private partial void LogRebootWaiting(string what);
 

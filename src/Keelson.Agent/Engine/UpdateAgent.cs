@@ -32,7 +32,6 @@ public sealed partial class UpdateAgent
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<UpdateConfig, IRebootLock?> _lockFactory;
     private readonly AgentStateStore _store;
     private readonly CheckSchedule _schedule;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -49,12 +48,13 @@ public sealed partial class UpdateAgent
     private string _lastError = "";
     private string _boot = "";
     private string _reboot = "";
+    private string _decision = "";
     private TaskCompletionSource<string>? _checkRequest;
     private UsrSlot? _manualReboot;
     private CancellationTokenSource _rebootWait = new();
     private long _lastProgressPublish;
 
-    public UpdateAgent(AgentOptions options, IMachineHost host, HttpClient http, TimeProvider time, ILogger logger, Func<UpdateConfig, IRebootLock?>? lockFactory = null)
+    public UpdateAgent(AgentOptions options, IMachineHost host, HttpClient http, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -62,7 +62,6 @@ public sealed partial class UpdateAgent
         _http = http;
         _time = time;
         _logger = logger;
-        _lockFactory = lockFactory ?? (_ => null);
         _store = new AgentStateStore(options.StateDirectory);
         _schedule = new CheckSchedule(options.CheckInterval, options.FirstCheckDelay, new Random());
     }
@@ -289,16 +288,15 @@ public sealed partial class UpdateAgent
 
     private async Task ReleaseLockAsync(CancellationToken cancellationToken)
     {
-        if (_lockFactory(_config) is not { } rebootLock)
-        {
-            await SaveAsync(s => s with { RebootLock = null });
-            return;
-        }
-
         try
         {
-            var released = await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken);
-            LogLockReleased(rebootLock.Description, released);
+            using var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
+            if (choice.Lock is { } rebootLock)
+            {
+                var released = await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken);
+                LogLockReleased(rebootLock.Description, released);
+            }
+
             await SaveAsync(s => s with { RebootLock = null });
             _reboot = "";
         }
@@ -533,7 +531,8 @@ public sealed partial class UpdateAgent
             string? held;
             try
             {
-                var coordinator = new RebootCoordinator(_config.RebootStrategy, _config.RebootWindows, _lockFactory(_config), _time);
+                using var choice = await ChooseLockAsync(wait.Token);
+                var coordinator = new RebootCoordinator(choice.Strategy, _config.RebootWindows, choice.Lock, _time);
                 held = await coordinator.WaitForPermissionAsync(_facts.MachineId, Waiting, wait.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -567,6 +566,33 @@ public sealed partial class UpdateAgent
 
             _reboot = what;
             Publish(UpdateStatus.UpdatedNeedReboot);
+        }
+    }
+
+    /// <summary>The lock the strategy needs; a lock that cannot even be set up (a bad certificate file, say) is waited out.</summary>
+    private async Task<RebootLockChoice> ChooseLockAsync(CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            try
+            {
+                var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
+                if (_decision != choice.Why)
+                {
+                    _decision = choice.Why;
+                    LogRebootDecision(choice.Why);
+                }
+
+                return choice;
+            }
+            catch (RebootLockException e)
+            {
+                _reboot = $"cannot set up the reboot lock: {e.Message}; next try in {backoff.TotalSeconds:0} s";
+                Publish(UpdateStatus.UpdatedNeedReboot);
+                await Task.Delay(backoff, _time, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMinutes(5).Ticks));
+            }
         }
     }
 
@@ -704,6 +730,7 @@ public sealed partial class UpdateAgent
             new("GROUP", _config?.Group ?? ""),
             new("SERVER", _config?.Server?.ToString() ?? "disabled"),
             new("REBOOT_STRATEGY", _config is null ? "" : _config.RebootStrategy.Name()),
+            new("REBOOT_DECISION", _decision),
             new("BOOTED_SLOT", _facts?.Booted.Label() ?? ""),
             new("RUNNING_VERSION", _facts?.Release.Version ?? ""),
             new("BOOT", _boot),

@@ -58,8 +58,10 @@ public sealed class SimulatedMachine
     /// empty, following <paramref name="group"/> on the Omaha server at <paramref name="server"/>.
     /// </summary>
     /// <param name="diskSize">The disk's size; null for the smallest Flatcar layout whose slots hold twice the image (room to grow).</param>
+    /// <param name="extraSettings">More update.conf lines (KEY=value), e.g. the reboot lock's settings.</param>
     public static async Task<SimulatedMachine> CreateAsync(
-        string directory, string usrImage, Uri server, string group, string publicKey, long? diskSize, RebootStrategy? strategy, CancellationToken cancellationToken)
+        string directory, string usrImage, Uri server, string group, string publicKey, long? diskSize, RebootStrategy? strategy,
+        IReadOnlyList<string> extraSettings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(server);
         var machine = new SimulatedMachine(directory);
@@ -73,41 +75,59 @@ public sealed class SimulatedMachine
             throw new UpdateEngineException($"the usr image {usrImage} does not exist", 0, isTransient: false);
         }
 
-        var release = await SlotFilesystem.ReadReleaseAsync(usrImage, 0, cancellationToken);
-        var imageLength = new FileInfo(usrImage).Length;
-        var key = await File.ReadAllTextAsync(publicKey, cancellationToken);
-        Payloads.PayloadPublicKey.ImportPem(key, publicKey);
-
-        System.IO.Directory.CreateDirectory(machine.Directory);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(machine.ConfigPath)!);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(machine.TrustedKeyPath)!);
-        System.IO.Directory.CreateDirectory(machine.StateDirectory);
-        var size = diskSize ?? SizeFor(2 * imageLength);
-        using (var disk = await FlatcarLayout.CreateImageAsync(machine.DiskPath, size, cancellationToken: cancellationToken))
+        try
         {
-            var slotA = disk.GetSlot(UsrSlotName.A);
-            if (slotA.ByteLength < imageLength)
+            var release = await SlotFilesystem.ReadReleaseAsync(usrImage, 0, cancellationToken);
+            var imageLength = new FileInfo(usrImage).Length;
+            var key = await File.ReadAllTextAsync(publicKey, cancellationToken);
+            Payloads.PayloadPublicKey.ImportPem(key, publicKey);
+
+            System.IO.Directory.CreateDirectory(machine.Directory);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(machine.ConfigPath)!);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(machine.TrustedKeyPath)!);
+            System.IO.Directory.CreateDirectory(machine.StateDirectory);
+            var size = diskSize ?? SizeFor(2 * imageLength);
+            using (var disk = await FlatcarLayout.CreateImageAsync(machine.DiskPath, size, cancellationToken: cancellationToken))
             {
-                throw new UpdateEngineException(
-                    $"a {FlatcarLayout.FormatSize(size)} disk has {FlatcarLayout.FormatSize(slotA.ByteLength)} usr slots, too small for the {imageLength}-byte image", 0, isTransient: false);
+                var slotA = disk.GetSlot(UsrSlotName.A);
+                if (slotA.ByteLength < imageLength)
+                {
+                    throw new UpdateEngineException(
+                        $"a {FlatcarLayout.FormatSize(size)} disk has {FlatcarLayout.FormatSize(slotA.ByteLength)} usr slots, too small for the {imageLength}-byte image", 0, isTransient: false);
+                }
+
+                await using var target = disk.OpenSlotStream(UsrSlotName.A, writable: true);
+                await using var source = File.OpenRead(usrImage);
+                await source.CopyToAsync(target, cancellationToken);
+                await target.FlushAsync(cancellationToken);
             }
 
-            await using var target = disk.OpenSlotStream(UsrSlotName.A, writable: true);
-            await using var source = File.OpenRead(usrImage);
-            await source.CopyToAsync(target, cancellationToken);
-            await target.FlushAsync(cancellationToken);
-        }
+            await File.WriteAllTextAsync(machine.MachineIdPath, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + "\n", cancellationToken);
+            await File.WriteAllTextAsync(machine.TrustedKeyPath, key, cancellationToken);
+            var omaha = server.AbsolutePath is "" or "/" ? new Uri(server, "/v1/update/") : server;
+            var conf = $"# A simulated machine made by keelson machine create from {release.Version}\nGROUP={group}\nSERVER={omaha}\nKEELSON_TRUSTED_KEYS={machine.TrustedKeyPath}\n";
+            if (strategy is { } chosen)
+            {
+                conf += $"REBOOT_STRATEGY={chosen.Name()}\n";
+            }
 
-        await File.WriteAllTextAsync(machine.MachineIdPath, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + "\n", cancellationToken);
-        await File.WriteAllTextAsync(machine.TrustedKeyPath, key, cancellationToken);
-        var omaha = server.AbsolutePath is "" or "/" ? new Uri(server, "/v1/update/") : server;
-        var conf = $"# A simulated machine made by keelson machine create from {release.Version}\nGROUP={group}\nSERVER={omaha}\nKEELSON_TRUSTED_KEYS={machine.TrustedKeyPath}\n";
-        if (strategy is { } chosen)
+            conf += string.Concat(extraSettings.Select(line => line + "\n"));
+
+            await File.WriteAllTextAsync(machine.ConfigPath, conf, cancellationToken);
+            // The settings must make a configuration the agent accepts: a bad one is refused now, not at the first boot.
+            UpdateConfigReader.Read([machine.ConfigPath]);
+        }
+        catch
         {
-            conf += $"REBOOT_STRATEGY={chosen.Name()}\n";
+            // Nothing half-made stays behind: the directory was empty or absent.
+            if (System.IO.Directory.Exists(machine.Directory))
+            {
+                System.IO.Directory.Delete(machine.Directory, recursive: true);
+            }
+
+            throw;
         }
 
-        await File.WriteAllTextAsync(machine.ConfigPath, conf, cancellationToken);
         return machine;
     }
 

@@ -52,17 +52,54 @@ internal static class MachineCommands
             }
         });
 
+        var etcd = new Option<string>("--etcd") { Description = "etcd client URLs of the reboot lock, comma-separated (LOCKSMITHD_ENDPOINT)" };
+        var fleetLock = new Option<string>("--fleetlock") { Description = "the FleetLock server's base URL (KEELSON_FLEETLOCK_URL)" };
+        fleetLock.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--fleetlock"));
+        var lockGroup = new Option<string>("--lock-group") { Description = "the reboot lock's group (LOCKSMITHD_GROUP and KEELSON_FLEETLOCK_GROUP)" };
+        var settings = new Option<string[]>("--set") { Description = "another update.conf line, KEY=value (repeatable), e.g. --set KEELSON_REBOOT_WINDOWS='daily 04:00 1h'" };
+
         var command = new Command("create", "create a machine: a Flatcar-layout disk with the image in USR-A, a machine id, update.conf and the trusted key")
         {
-            directory, image, server, group, pubkey, diskSize, strategy,
+            directory, image, server, group, pubkey, diskSize, strategy, etcd, fleetLock, lockGroup, settings,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             long? size = parse.GetValue(diskSize) is { } text && DiskCommands.TryParseSize(text, out var bytes) ? bytes : null;
             RebootStrategy? chosen = RebootStrategyNames.TryParse(parse.GetValue(strategy), out var s) ? s : null;
-            var machine = await Guard(() => SimulatedMachine.CreateAsync(
-                parse.GetValue(directory)!, parse.GetValue(image)!, new Uri(parse.GetValue(server)!), parse.GetValue(group)!,
-                parse.GetValue(pubkey)!, size, chosen, ct));
+            var extra = new List<string>();
+            if (parse.GetValue(etcd) is { } endpoints)
+            {
+                extra.Add($"LOCKSMITHD_ENDPOINT={endpoints}");
+            }
+
+            if (parse.GetValue(fleetLock) is { } url)
+            {
+                extra.Add($"KEELSON_FLEETLOCK_URL={url}");
+            }
+
+            if (parse.GetValue(lockGroup) is { } name)
+            {
+                extra.Add($"LOCKSMITHD_GROUP={name}");
+                extra.Add($"KEELSON_FLEETLOCK_GROUP={name}");
+            }
+
+            foreach (var line in parse.GetValue(settings) ?? [])
+            {
+                extra.Add(line.Contains('=', StringComparison.Ordinal) ? line : throw new CliException($"--set '{line}' is not KEY=value"));
+            }
+
+            SimulatedMachine machine;
+            try
+            {
+                machine = await Guard(() => SimulatedMachine.CreateAsync(
+                    parse.GetValue(directory)!, parse.GetValue(image)!, new Uri(parse.GetValue(server)!), parse.GetValue(group)!,
+                    parse.GetValue(pubkey)!, size, chosen, extra, ct));
+            }
+            catch (UpdateConfigException e)
+            {
+                throw new CliException($"the machine's update.conf would be invalid: {e.Message}");
+            }
+
             var release = await Guard(() => machine.ReadReleaseAsync(UsrSlotName.A, ct));
             var config = UpdateConfigReader.Read([machine.ConfigPath]);
             parse.InvocationConfiguration.Output.WriteLine(
