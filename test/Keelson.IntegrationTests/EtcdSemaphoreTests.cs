@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using dotnet_etcd;
-using Etcdserverpb;
-using Google.Protobuf;
-using Grpc.Core;
 using Keelson.Coordination.Etcd;
 using Keelson.Coordination.Locks;
 using Keelson.IntegrationTests.Harness;
@@ -141,7 +137,7 @@ public sealed class EtcdSemaphoreTests(ITestOutputHelper log)
         log.WriteLine($"{refused} refusals on the way");
 
         // Every value the key ever had, one revision at a time.
-        var history = await HistoryAsync(etcd, EtcdSemaphore.DefaultKey);
+        var history = await EtcdHistory.SemaphoreAsync(etcd, EtcdSemaphore.DefaultKey);
         Assert.Equal(SemaphoreState.Initial, history[0]);
         Assert.All(history.Skip(1), state =>
         {
@@ -274,23 +270,5 @@ public sealed class EtcdSemaphoreTests(ITestOutputHelper log)
         var result = await etcd.EtcdctlAsync(["get", key, "--print-value-only"]);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result.StandardOutput.TrimEnd('\n');
-    }
-
-    /// <summary>Every value <paramref name="key"/> had, from its creation to now, read at each revision that changed it.</summary>
-    private static async Task<List<SemaphoreState>> HistoryAsync(EtcdCluster etcd, string key)
-    {
-        using var client = new EtcdClient(etcd.Endpoints, configureChannelOptions: options => options.Credentials = ChannelCredentials.Insecure);
-        var now = await client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key) });
-        var history = new List<SemaphoreState>();
-        for (var revision = now.Kvs[0].CreateRevision; revision <= now.Header.Revision; revision++)
-        {
-            var then = await client.GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key), Revision = revision });
-            if (then.Kvs is [var kv] && kv.ModRevision == revision)
-            {
-                history.Add(SemaphoreState.Parse(kv.Value.Span));
-            }
-        }
-
-        return history;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Keelson.IntegrationTests.Harness;
 using Xunit.Abstractions;
@@ -19,7 +18,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task A_machine_on_alpha_installs_the_new_release_into_B_reboots_marks_it_good_and_the_server_shows_it_complete()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await fleet.PublishAsync("1.1.0", channel: "alpha");
         await fleet.CreateMachineAsync("m1", "alpha");
 
@@ -29,9 +28,9 @@ public sealed class MachineTests(ITestOutputHelper log)
         Assert.Contains("Installed 1.1.0 into USR-B", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("boot 2: USR-B runs 1.1.0", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("the machine runs 1.1.0 on USR-B, marked good", run.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal((2, 0, 1), await CgptAsync(keelson, "m1", 4));   // USR-B: top priority, no tries left, successful
-        Assert.Equal((1, 0, 1), await CgptAsync(keelson, "m1", 3));   // USR-A: still good, below B
-        Assert.Equal(await File.ReadAllBytesAsync(fleet.Image("1.1.0")), await ReadSlotAsync(keelson, "m1", 4, fleet.Image("1.1.0")));
+        Assert.Equal((2, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 4));   // USR-B: top priority, no tries left, successful
+        Assert.Equal((1, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 3));   // USR-A: still good, below B
+        Assert.Equal(await File.ReadAllBytesAsync(fleet.Image("1.1.0")), await TestFleet.ReadSlotAsync(keelson, "m1", 4, fleet.Image("1.1.0")));
 
         var instance = await fleet.InstanceAsync("m1");
         Assert.Equal("Complete", instance.GetProperty("instance").GetProperty("status").GetString());
@@ -50,7 +49,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task A_release_that_fails_its_health_check_is_booted_once_then_the_machine_falls_back_to_A_reports_44_and_safe_mode_halts_the_group()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await keelson.SucceedAsync("group", "update", "alpha", "--safe-mode", "true");
         await fleet.PublishAsync("1.1.0", channel: "alpha", failHealth: true);
         await fleet.CreateMachineAsync("m1", "alpha");
@@ -66,8 +65,8 @@ public sealed class MachineTests(ITestOutputHelper log)
         // Never again into the bad slot: it has no tries left and was never marked good.
         Assert.Contains("boot 4: USR-A runs 1.0.0", again.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Updating to", again.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal((2, 0, 0), await CgptAsync(keelson, "m1", 4));
-        Assert.Equal((1, 0, 1), await CgptAsync(keelson, "m1", 3));
+        Assert.Equal((2, 0, 0), await TestFleet.CgptAsync(keelson, "m1", 4));
+        Assert.Equal((1, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 3));
 
         var instance = await fleet.InstanceAsync("m1");
         var codes = instance.GetProperty("history").EnumerateArray()
@@ -86,7 +85,7 @@ public sealed class MachineTests(ITestOutputHelper log)
         await using var keelson = new KeelsonProcess(log);
         // 6 MB/s makes the ~12 MB download last about two seconds, so kills land in it as well as in the install.
         await using var proxy = new ThrottlingProxy(6_000_000);
-        var fleet = await Fleet.StartAsync(keelson, fillerBytes: 12_000_000, publicUrl: proxy.Url);
+        var fleet = await TestFleet.StartAsync(keelson, fillerBytes: 12_000_000, publicUrl: proxy.Url);
         proxy.Target = keelson.Server!.Url;
         await fleet.PublishAsync("1.1.0", channel: "alpha");
         var newImage = await File.ReadAllBytesAsync(fleet.Image("1.1.0"));
@@ -132,10 +131,10 @@ public sealed class MachineTests(ITestOutputHelper log)
                 }
 
                 // Whatever the moment: USR-B is either unbootable or holds exactly the new release.
-                var (priority, tries, successful) = await CgptAsync(keelson, name, 4);
+                var (priority, tries, successful) = await TestFleet.CgptAsync(keelson, name, 4);
                 if (priority > 0 && (tries > 0 || successful == 1))
                 {
-                    Assert.Equal(newImage, await ReadSlotAsync(keelson, name, 4, fleet.Image("1.1.0")));
+                    Assert.Equal(newImage, await TestFleet.ReadSlotAsync(keelson, name, 4, fleet.Image("1.1.0")));
                 }
             }
 
@@ -143,8 +142,8 @@ public sealed class MachineTests(ITestOutputHelper log)
             var finish = await keelson.SucceedAsync("machine", "run", name, "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "120s");
             resumed |= finish.StandardOutput.Contains("Resuming the download of 1.1.0", StringComparison.Ordinal);
             Assert.DoesNotContain("USR-B runs 1.0.0", finish.StandardOutput, StringComparison.Ordinal);
-            Assert.Equal((2, 0, 1), await CgptAsync(keelson, name, 4));
-            Assert.Equal(newImage, await ReadSlotAsync(keelson, name, 4, fleet.Image("1.1.0")));
+            Assert.Equal((2, 0, 1), await TestFleet.CgptAsync(keelson, name, 4));
+            Assert.Equal(newImage, await TestFleet.ReadSlotAsync(keelson, name, 4, fleet.Image("1.1.0")));
         }
 
         Assert.True(resumed, "no run resumed a partial download");
@@ -154,7 +153,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task A_payload_signed_with_an_untrusted_key_is_refused_reported_as_error_18_and_the_machine_keeps_booting_A()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await keelson.SucceedAsync("payload", "keygen", "--out", "other.key");
         await fleet.PublishAsync("1.1.0", channel: "alpha", key: "other.key");
         await fleet.CreateMachineAsync("m1", "alpha");
@@ -164,8 +163,8 @@ public sealed class MachineTests(ITestOutputHelper log)
 
         Assert.Contains("error code 18", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("boot 2: USR-A runs 1.0.0", again.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(0, (await CgptAsync(keelson, "m1", 4)).Priority);
-        Assert.Equal((1, 0, 1), await CgptAsync(keelson, "m1", 3));
+        Assert.Equal(0, (await TestFleet.CgptAsync(keelson, "m1", 4)).Priority);
+        Assert.Equal((1, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 3));
         var instance = await fleet.InstanceAsync("m1");
         Assert.Contains(instance.GetProperty("history").EnumerateArray(), h => h.GetProperty("errorCode") is { ValueKind: JsonValueKind.Number } code && code.GetInt64() == 18);
     }
@@ -174,7 +173,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task A_corrupted_payload_is_refused_reported_as_an_error_event_and_the_machine_keeps_booting_A()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await fleet.PublishAsync("1.1.0", channel: "alpha", corrupt: true);
         await fleet.CreateMachineAsync("m1", "alpha");
 
@@ -183,7 +182,7 @@ public sealed class MachineTests(ITestOutputHelper log)
 
         Assert.Contains("The update to 1.1.0 failed", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("boot 2: USR-A runs 1.0.0", again.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal(0, (await CgptAsync(keelson, "m1", 4)).Priority);
+        Assert.Equal(0, (await TestFleet.CgptAsync(keelson, "m1", 4)).Priority);
         var instance = await fleet.InstanceAsync("m1");
         Assert.Contains(instance.GetProperty("history").EnumerateArray(), h => h.GetProperty("status").GetString() == "Error");
     }
@@ -192,7 +191,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task A_machine_moved_from_alpha_to_an_older_stable_stays_on_its_release()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await fleet.PublishAsync("1.1.0", channel: "alpha");
         await keelson.SucceedAsync("channel", "set", "stable", "--version", "1.0.0");
         await fleet.CreateMachineAsync("m1", "alpha");
@@ -204,7 +203,7 @@ public sealed class MachineTests(ITestOutputHelper log)
 
         Assert.Contains("boot 3: USR-B runs 1.1.0", run.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Updating to", run.StandardOutput, StringComparison.Ordinal);
-        Assert.Equal((2, 0, 1), await CgptAsync(keelson, "m1", 4));
+        Assert.Equal((2, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 4));
         var instance = await fleet.InstanceAsync("m1");
         Assert.Equal("stable", instance.GetProperty("instance").GetProperty("track").GetString());
         Assert.Equal("1.1.0", instance.GetProperty("instance").GetProperty("version").GetString());
@@ -214,7 +213,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task Four_machines_against_one_server_all_update_and_the_server_counts_them_complete()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await fleet.PublishAsync("1.1.0", channel: "alpha");
         var names = new[] { "m1", "m2", "m3", "m4" };
         foreach (var name in names)
@@ -239,7 +238,7 @@ public sealed class MachineTests(ITestOutputHelper log)
     public async Task With_REBOOT_STRATEGY_off_the_update_waits_on_B_and_the_agent_answers_status_and_check_on_its_socket()
     {
         await using var keelson = new KeelsonProcess(log);
-        var fleet = await Fleet.StartAsync(keelson);
+        var fleet = await TestFleet.StartAsync(keelson);
         await fleet.PublishAsync("1.1.0", channel: "alpha");
         await fleet.CreateMachineAsync("m1", "alpha", "--reboot-strategy", "off");
         var stateDir = keelson.PathOf("m1/var/lib/keelson");
@@ -260,88 +259,7 @@ public sealed class MachineTests(ITestOutputHelper log)
         Assert.Equal(1, badCommand.ExitCode);
         Assert.Contains("the agent is not running", badCommand.StandardError, StringComparison.Ordinal);
         // Installed and waiting: B is the next boot (one try, top priority), A is still what runs.
-        Assert.Equal((2, 1, 0), await CgptAsync(keelson, "m1", 4));
-        Assert.Equal((1, 0, 1), await CgptAsync(keelson, "m1", 3));
-    }
-
-    /// <summary>cgpt's reading of a partition's priority, tries and successful flag.</summary>
-    private static async Task<(int Priority, int Tries, int Successful)> CgptAsync(KeelsonProcess keelson, string machine, int partition)
-    {
-        var disk = keelson.PathOf(Path.Combine(machine, "disk.img"));
-        async Task<int> FieldAsync(string flag)
-        {
-            var result = await ProcessRunner.RunAsync(
-                ProcessRunner.Describe("cgpt", ["show", "-i", partition.ToString(CultureInfo.InvariantCulture), flag, disk]), TimeSpan.FromSeconds(30));
-            return result.ExitCode == 0
-                ? int.Parse(result.StandardOutput.Trim(), CultureInfo.InvariantCulture)
-                : throw new XunitException($"cgpt failed:\n{result}");
-        }
-
-        return (await FieldAsync("-P"), await FieldAsync("-T"), await FieldAsync("-S"));
-    }
-
-    /// <summary>The first bytes of a usr partition, as many as the image has.</summary>
-    private static async Task<byte[]> ReadSlotAsync(KeelsonProcess keelson, string machine, int partition, string image)
-    {
-        var show = Json.Parse((await keelson.SucceedAsync("disk", "show", Path.Combine(machine, "disk.img"), "--json")).StandardOutput);
-        var entry = show.GetProperty("partitions").EnumerateArray().Single(p => p.GetProperty("number").GetInt32() == partition);
-        var bytes = new byte[new FileInfo(image).Length];
-        await using var disk = File.OpenRead(keelson.PathOf(Path.Combine(machine, "disk.img")));
-        disk.Position = entry.GetProperty("offset").GetInt64();
-        await disk.ReadExactlyAsync(bytes);
-        return bytes;
-    }
-
-    /// <summary>A server with releases: images, signed payloads, channels, and machines created against it.</summary>
-    private sealed class Fleet(KeelsonProcess keelson, int fillerBytes)
-    {
-        public static async Task<Fleet> StartAsync(KeelsonProcess keelson, int fillerBytes = 2_000_000, Uri? publicUrl = null)
-        {
-            await keelson.StartServerAsync(extraArguments: publicUrl is null ? null : ["--public-url", publicUrl.ToString()]);
-            await keelson.SucceedAsync("payload", "keygen", "--out", "sign.key");
-            var fleet = new Fleet(keelson, fillerBytes);
-            await UsrImages.CreateAsync(fleet.Image("1.0.0"), "1.0.0", fleet.ImageMiB, fillerBytes);
-            await fleet.PublishFileAsync("1.0.0", "sign.key", corrupt: false);
-            return fleet;
-        }
-
-        /// <summary>Room for the filler and ext4's own blocks.</summary>
-        private int ImageMiB => Math.Max(16, fillerBytes / (1 << 20) + 8);
-
-        public string Image(string version) => keelson.PathOf($"usr-{version}.ext4");
-
-        public async Task PublishAsync(string version, string channel, bool failHealth = false, string key = "sign.key", bool corrupt = false)
-        {
-            await UsrImages.CreateAsync(Image(version), version, ImageMiB, fillerBytes, failHealth);
-            await PublishFileAsync(version, key, corrupt);
-            await keelson.SucceedAsync("channel", "set", channel, "--version", version);
-        }
-
-        private async Task PublishFileAsync(string version, string key, bool corrupt)
-        {
-            var payload = $"{version}.kpay";
-            await keelson.SucceedAsync("payload", "create", "--image", Image(version), "--version", version, "--key", key, "--out", payload);
-            if (corrupt)
-            {
-                // A flipped byte in the data, after signing: the server hashes what it is given, so only the signature can tell.
-                await using var file = File.Open(keelson.PathOf(payload), FileMode.Open);
-                file.Position = file.Length / 2;
-                var value = (byte)file.ReadByte();
-                file.Position--;
-                file.WriteByte((byte)(value ^ 0x40));
-            }
-
-            await keelson.SucceedAsync("package", "publish", "--version", version, "--file", payload);
-        }
-
-        public Task CreateMachineAsync(string name, string group, params string[] options) =>
-            keelson.SucceedAsync(["machine", "create", name, "--image", Image("1.0.0"), "--server", keelson.Server!.Url.ToString(),
-                "--group", group, "--pubkey", "sign.key.pub", .. options]);
-
-        public async Task<JsonElement> InstanceAsync(string machine)
-        {
-            var id = (await File.ReadAllTextAsync(keelson.PathOf(Path.Combine(machine, "etc", "machine-id")))).Trim();
-            return Json.Parse((await keelson.SucceedAsync("instance", "show", id, "--json")).StandardOutput);
-        }
+        Assert.Equal((2, 1, 0), await TestFleet.CgptAsync(keelson, "m1", 4));
+        Assert.Equal((1, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 3));
     }
 }

@@ -22,6 +22,11 @@ public sealed class AgentOptions
 
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>The first wait after a refused reboot lock, doubling up to <see cref="LockRetryMax"/> (locksmith: 5 s to 5 min).</summary>
+    public TimeSpan LockRetry { get; set; } = RebootCoordinator.DefaultFirstBackoff;
+
+    public TimeSpan LockRetryMax { get; set; } = RebootCoordinator.DefaultMaxBackoff;
+
     /// <summary>Serve <c>keelson agent status|check|...</c> on the control socket in the state directory.</summary>
     public bool ControlSocket { get; set; } = true;
 

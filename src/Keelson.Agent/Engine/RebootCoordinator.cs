@@ -9,10 +9,16 @@ namespace Keelson.Agent.Engine;
 /// any) for every other strategy; and, for the locking strategies, only once a slot of the group's reboot lock is
 /// held - taken with locksmith's backoff (5 s doubling to 5 min), re-checking the window before every try.
 /// </summary>
-public sealed class RebootCoordinator(RebootStrategy strategy, RebootWindows windows, IRebootLock? rebootLock, TimeProvider time)
+/// <param name="firstBackoff">The first wait after a refused lock (locksmith's 5 s; shorter for simulations).</param>
+/// <param name="maxBackoff">The longest wait between lock attempts (locksmith's 5 min).</param>
+public sealed class RebootCoordinator(
+    RebootStrategy strategy, RebootWindows windows, IRebootLock? rebootLock, TimeProvider time, TimeSpan? firstBackoff = null, TimeSpan? maxBackoff = null)
 {
-    private static readonly TimeSpan s_firstBackoff = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultFirstBackoff = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultMaxBackoff = TimeSpan.FromMinutes(5);
+
+    private readonly TimeSpan _firstBackoff = firstBackoff ?? DefaultFirstBackoff;
+    private readonly TimeSpan _maxBackoff = maxBackoff ?? DefaultMaxBackoff;
 
     /// <summary>
     /// Returns when the machine may reboot now, with the lock taken if the strategy needs one.
@@ -28,7 +34,7 @@ public sealed class RebootCoordinator(RebootStrategy strategy, RebootWindows win
             await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
         }
 
-        var backoff = s_firstBackoff;
+        var backoff = _firstBackoff;
         while (true)
         {
             await WaitForWindowAsync(waitingFor, cancellationToken);
@@ -55,7 +61,7 @@ public sealed class RebootCoordinator(RebootStrategy strategy, RebootWindows win
 
             waitingFor($"{why}; next try in {backoff.TotalSeconds:0} s");
             await Task.Delay(backoff, time, cancellationToken);
-            backoff = backoff * 2 > s_maxBackoff ? s_maxBackoff : backoff * 2;
+            backoff = backoff * 2 > _maxBackoff ? _maxBackoff : backoff * 2;
         }
     }
 

@@ -273,7 +273,7 @@ public sealed partial class UpdateAgent
             if (rolledBack)
             {
                 // Keep the slot: the next machine must not reboot into the release that just failed here.
-                _reboot = $"holding the reboot lock ({held}) after the rollback of {_state.RolledBack.LastOrDefault()}; an operator frees it after looking (keelson lock unlock {_facts.MachineId})";
+                _reboot = $"holding the reboot lock ({held}) after the rollback of {_state.RolledBack.LastOrDefault()}; an operator frees it after looking ({FreeLockHint()})";
                 LogLockKept(held);
             }
             else
@@ -285,6 +285,11 @@ public sealed partial class UpdateAgent
         _bootSettled.TrySetResult(true);
         Publish(_status.CurrentOperation);
     }
+
+    /// <summary>How an operator frees this machine's slot by hand.</summary>
+    private string FreeLockHint() => _config.RebootStrategy == RebootStrategy.FleetLock
+        ? $"keelson reboot-lock release {_config.Locks.FleetLockGroup} {_facts.MachineId} on a keelson server, or POST /v1/steady-state for this id"
+        : $"keelson lock unlock {_facts.MachineId}{(_config.Locks.EtcdGroup.Length > 0 ? $" --group {_config.Locks.EtcdGroup}" : "")}";
 
     private async Task ReleaseLockAsync(CancellationToken cancellationToken)
     {
@@ -532,7 +537,7 @@ public sealed partial class UpdateAgent
             try
             {
                 using var choice = await ChooseLockAsync(wait.Token);
-                var coordinator = new RebootCoordinator(choice.Strategy, _config.RebootWindows, choice.Lock, _time);
+                var coordinator = new RebootCoordinator(choice.Strategy, _config.RebootWindows, choice.Lock, _time, _options.LockRetry, _options.LockRetryMax);
                 held = await coordinator.WaitForPermissionAsync(_facts.MachineId, Waiting, wait.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -44,6 +44,9 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
                         FirstCheckDelay = checkInterval,
                         CheckInterval = checkInterval,
                         HealthCheckDelay = TimeSpan.Zero,
+                        // A simulation's time runs at the pace of its check interval, the reboot lock's retries too.
+                        LockRetry = Min(RebootCoordinator.DefaultFirstBackoff, checkInterval),
+                        LockRetryMax = Min(RebootCoordinator.DefaultMaxBackoff, checkInterval * 5),
                         ReloadOnSighup = false,
                     },
                     host,
@@ -89,6 +92,8 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
             return new Outcome(false, version, slot, booted, $"timed out after {timeout.TotalSeconds:0} s; the machine runs {version} on USR-{slot}");
         }
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>True once the boot is settled and its first check done.</summary>
     private static async Task<bool> DoneAsync(UpdateAgent agent, CancellationToken cancellationToken)
