@@ -38,7 +38,7 @@ public static class MachineFiles
                 continue;
             }
 
-            var value = line[(equals + 1)..].Trim().Trim('"');
+            var value = Unquote(line[(equals + 1)..].Trim());
             switch (line[..equals].Trim())
             {
                 case "ID":
@@ -52,6 +52,10 @@ public static class MachineFiles
 
         return (id, version);
     }
+
+    /// <summary>os-release values may be in double or single quotes; only a matching pair is removed.</summary>
+    private static string Unquote(string value) =>
+        value.Length >= 2 && value[0] is '"' or '\'' && value[^1] == value[0] ? value[1..^1] : value;
 
     private static string ReadSmall(string path)
     {

@@ -189,10 +189,15 @@ public sealed class SimulatedMachine
 
         public static BootRecord Parse(string text, string source)
         {
-            var values = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Select(line => line.Split('=', 2))
-                .Where(parts => parts.Length == 2)
-                .ToDictionary(parts => parts[0], parts => parts[1].Trim(), StringComparer.Ordinal);
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var parts in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split('=', 2)))
+            {
+                if (parts.Length != 2 || !values.TryAdd(parts[0], parts[1].Trim()))
+                {
+                    throw new UpdateEngineException($"{source} is not a boot record (SLOT=, BOOT_ID=, COUNT=)", 0, isTransient: false);
+                }
+            }
+
             if (!values.TryGetValue("SLOT", out var slotText) || !UsrSlotNames.TryParse(slotText, out var slot)
                 || !values.TryGetValue("BOOT_ID", out var idText) || !Guid.TryParse(idText, out var id)
                 || !values.TryGetValue("COUNT", out var countText) || !int.TryParse(countText, CultureInfo.InvariantCulture, out var count))

@@ -67,6 +67,12 @@ public sealed class AgentStateStore(string directory)
     }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+// Every field must be present and nothing declared non-null may be null: a state file that says less is refused, not half-read.
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(AgentState))]
 internal sealed partial class AgentStateJson : JsonSerializerContext;
