@@ -235,6 +235,37 @@ public sealed class MachineTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task SIGHUP_reloads_update_conf_a_bad_file_keeps_the_last_good_one_and_a_new_group_takes_effect()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var fleet = await TestFleet.StartAsync(keelson);
+        await fleet.PublishAsync("1.1.0", channel: "alpha");
+        await fleet.CreateMachineAsync("m1", "beta");
+        var conf = keelson.PathOf("m1/etc/coreos/update.conf");
+        var good = await File.ReadAllTextAsync(conf);
+
+        var run = keelson.Start(["machine", "run", "m1", "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "60s"]);
+        await run.WaitForLineAsync(line => line.Contains("group beta", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        await File.WriteAllTextAsync(conf, good.Replace("GROUP=beta", "GROUP=alpha\nREBOOT_STRATEGY=sometimes", StringComparison.Ordinal));
+        await HangUpAsync(run);
+        await run.WaitForLineAsync(line => line.Contains("Configuration not reloaded", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await File.WriteAllTextAsync(conf, good.Replace("GROUP=beta", "GROUP=alpha", StringComparison.Ordinal));
+        await HangUpAsync(run);
+
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(90)), run.Describe());
+        Assert.True(run.Result().ExitCode == 0, run.Describe());
+        Assert.Contains("REBOOT_STRATEGY 'sometimes' is not one of", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Configuration reloaded: group alpha", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("boot 2: USR-B runs 1.1.0", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private static async Task HangUpAsync(RunningProcess process)
+    {
+        var kill = await ProcessRunner.RunAsync(ProcessRunner.Describe("kill", ["-HUP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]), TimeSpan.FromSeconds(10));
+        Assert.True(kill.ExitCode == 0, kill.ToString());
+    }
+
+    [Fact]
     public async Task With_REBOOT_STRATEGY_off_the_update_waits_on_B_and_the_agent_answers_status_and_check_on_its_socket()
     {
         await using var keelson = new KeelsonProcess(log);

@@ -86,6 +86,12 @@ public sealed partial class UpdateAgent
     /// <exception cref="UpdateEngineException">The machine cannot be read (its disk, identity or booted slot).</exception>
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
     {
+        // Registered first, so that a SIGHUP never finds the default action (ending the process) in place.
+        using var hangup = _options.ReloadOnSighup ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Reload();
+        }) : null;
         (_config, _keys) = LoadConfig();
         _state = _store.Load();
         _facts = await _host.ReadFactsAsync(cancellationToken);
@@ -96,11 +102,6 @@ public sealed partial class UpdateAgent
         }
 
         await using var socket = _options.ControlSocket ? ControlSocket.Listen(_store.SocketPath, HandleCommandAsync) : null;
-        using var hangup = _options.ReloadOnSighup ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            Reload();
-        }) : null;
         Publish(UpdateStatus.Idle);
 
         if (await SettleBootAsync(cancellationToken) is { } fallback)
@@ -268,18 +269,21 @@ public sealed partial class UpdateAgent
         }
 
         _boot = $"{_facts.Booted.Label()} ({_facts.Release.Version}) is marked good";
-        if (_state.RebootLock is { } held)
+        if (rolledBack && _state.RebootLock is not null)
         {
-            if (rolledBack)
-            {
-                // Keep the slot: the next machine must not reboot into the release that just failed here.
-                _reboot = $"holding the reboot lock ({held}) after the rollback of {_state.RolledBack.LastOrDefault()}; an operator frees it after looking ({FreeLockHint()})";
-                LogLockKept(held);
-            }
-            else
-            {
-                await ReleaseLockAsync(cancellationToken);
-            }
+            // Keep the slot: the next machine must not reboot into the release that just failed here.
+            await SaveAsync(s => s with { RebootLockKeptFor = s.RolledBack.LastOrDefault() });
+            LogLockKept(_state.RebootLock);
+        }
+
+        if (_state.RebootLockKeptFor is { } failed)
+        {
+            _reboot = $"holding the reboot lock ({_state.RebootLock}) after the rollback of {failed}; an operator frees it after looking ({FreeLockHint()})";
+        }
+        else if (_state.RebootLock is not null || _config.RebootStrategy is RebootStrategy.EtcdLock or RebootStrategy.FleetLock)
+        {
+            // Also when the state does not remember a lock: a slot held from an earlier boot is freed (unlocking is idempotent).
+            await ReleaseLockAsync(cancellationToken);
         }
 
         _bootSettled.TrySetResult(true);
@@ -554,7 +558,7 @@ public sealed partial class UpdateAgent
 
             if (held is not null)
             {
-                await SaveAsync(s => s with { RebootLock = held });
+                await SaveAsync(s => s with { RebootLock = held, RebootLockKeptFor = null });
             }
 
             using var disk = await OpenDiskAsync(writable: false, cancellationToken);

@@ -21,6 +21,9 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        // Between two boots no agent listens for SIGHUP; it must not end the machine then.
+        using var hangup = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGHUP, context => context.Cancel = true);
         var booted = 0;
         var version = "";
         var slot = "";
@@ -47,7 +50,7 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
                         // A simulation's time runs at the pace of its check interval, the reboot lock's retries too.
                         LockRetry = Min(RebootCoordinator.DefaultFirstBackoff, checkInterval),
                         LockRetryMax = Min(RebootCoordinator.DefaultMaxBackoff, checkInterval * 5),
-                        ReloadOnSighup = false,
+                        ReloadOnSighup = true,
                     },
                     host,
                     http,

@@ -14,15 +14,20 @@ namespace Keelson.Agent.State;
 /// <param name="Installed">An update written to the passive slot and waiting for a reboot.</param>
 /// <param name="RolledBack">Versions that failed to come up healthy on this machine, newest last; never installed again.</param>
 /// <param name="RebootLock">The reboot lock this machine holds, described, or null.</param>
+/// <param name="RebootLockKeptFor">
+/// The release whose rollback made the machine keep its reboot lock (so that no other machine reboots into it);
+/// null when the lock is to be released after a good boot. An operator frees a kept lock by hand.
+/// </param>
 public sealed record AgentState(
     string? PreviousVersion,
     string? AlephVersion,
     DownloadRecord? Download,
     InstalledUpdate? Installed,
     IReadOnlyList<string> RolledBack,
-    string? RebootLock)
+    string? RebootLock,
+    string? RebootLockKeptFor)
 {
-    public static AgentState Empty { get; } = new(null, null, null, null, [], null);
+    public static AgentState Empty { get; } = new(null, null, null, null, [], null, null);
 
     /// <summary>How many rolled-back versions are remembered.</summary>
     public const int RolledBackLimit = 16;

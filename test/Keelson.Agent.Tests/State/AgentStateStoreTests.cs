@@ -17,7 +17,8 @@ public sealed class AgentStateStoreTests : IDisposable
         Download: new DownloadRecord("3602.0.0", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", 312_475_648),
         Installed: new InstalledUpdate("3602.0.0", UsrSlotName.B, "3510.2.0", 312_475_648, Guid.Parse("6d1e2b4c-8f0a-4c55-9a1e-0b6f2d9e7a11")),
         RolledBack: ["3500.0.0", "3501.1.0"],
-        RebootLock: "etcd semaphore group 'default' at http://10.0.0.1:2379");
+        RebootLock: "etcd semaphore group 'default' at http://10.0.0.1:2379",
+        RebootLockKeptFor: "3602.0.0");
 
     private static void AssertSame(AgentState expected, AgentState actual)
     {
