@@ -68,6 +68,9 @@ public sealed partial class UpdateAgent
     [LoggerMessage(134, LogLevel.Warning, "Keeping the reboot lock ({Lock}) after a rollback, so that no other machine reboots into the failed release")]
     private partial void LogLockKept(string @lock);
 
+    [LoggerMessage(141, LogLevel.Warning, "No control socket at {Path} ({Error}); keelson agent status|check|... cannot reach this agent")]
+    private partial void LogNoControlSocket(string path, string error);
+
     [LoggerMessage(140, LogLevel.Warning, "Status not saved: {Error}")]
     private partial void LogStatusNotSaved(string error);
 }

@@ -101,7 +101,7 @@ public sealed partial class UpdateAgent
             await SaveAsync(s => s with { AlephVersion = _facts.Release.Version });
         }
 
-        await using var socket = _options.ControlSocket ? ControlSocket.Listen(_store.SocketPath, HandleCommandAsync) : null;
+        await using var socket = _options.ControlSocket ? ListenForCommands() : null;
         Publish(UpdateStatus.Idle);
 
         if (await SettleBootAsync(cancellationToken) is { } fallback)
@@ -150,6 +150,20 @@ public sealed partial class UpdateAgent
             }
 
             _nextCheck = _time.GetUtcNow() + next;
+        }
+    }
+
+    /// <summary>The control socket; without one (a path too long for a Unix socket, say) the agent still updates, and says so.</summary>
+    private ControlSocket? ListenForCommands()
+    {
+        try
+        {
+            return ControlSocket.Listen(_store.SocketPath, HandleCommandAsync);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            LogNoControlSocket(_store.SocketPath, e.Message);
+            return null;
         }
     }
 

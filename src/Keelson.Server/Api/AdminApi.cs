@@ -10,9 +10,10 @@ namespace Keelson.Server.Api;
 /// <summary>The admin API under <c>/api</c>: JSON, bearer token required.</summary>
 internal static class AdminApi
 {
-    public static void MapAdminApi(this IEndpointRouteBuilder endpoints, string adminToken)
+    /// <summary>Answers 401 to a request without <c>Authorization: Bearer</c> and the admin token.</summary>
+    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group, string adminToken)
     {
-        var api = endpoints.MapGroup("/api").AddEndpointFilter(async (context, next) =>
+        group.AddEndpointFilter(async (context, next) =>
         {
             var header = context.HttpContext.Request.Headers.Authorization.ToString();
             var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
@@ -25,6 +26,12 @@ internal static class AdminApi
 
             return await next(context);
         });
+        return group;
+    }
+
+    public static void MapAdminApi(this IEndpointRouteBuilder endpoints, string adminToken)
+    {
+        var api = endpoints.MapGroup("/api").RequireAdminToken(adminToken);
 
         api.MapGet("/apps", async (CatalogService catalog, CancellationToken ct) =>
                 Results.Json(await catalog.ListApplicationsAsync(ct), ApiResults.Json))

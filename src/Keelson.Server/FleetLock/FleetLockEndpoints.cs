@@ -42,19 +42,7 @@ internal static partial class FleetLockEndpoints
 
     private static void MapAdmin(IEndpointRouteBuilder endpoints, SqlFleetLockStore store, string adminToken, ILogger logger)
     {
-        var api = endpoints.MapGroup("/api/reboot-locks").AddEndpointFilter(async (context, next) =>
-        {
-            var header = context.HttpContext.Request.Headers.Authorization.ToString();
-            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-            if (!AdminToken.Matches(adminToken, presented))
-            {
-                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-                return Results.Problem("a bearer token is required: Authorization: Bearer <admin token>",
-                    statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.");
-            }
-
-            return await next(context);
-        });
+        var api = endpoints.MapGroup("/api/reboot-locks").RequireAdminToken(adminToken);
 
         api.MapGet("/", async (CancellationToken ct) => Results.Json(await store.ListAsync(ct), ApiResults.Json))
             .Produces<IReadOnlyList<RebootLockGroupInfo>>()

@@ -18,16 +18,7 @@ public sealed class SlotInstallerTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory.FullName, name);
 
-    private async Task<string> UsrImageAsync(string version)
-    {
-        var tree = PathOf($"usr-{version}");
-        Directory.CreateDirectory(Path.Combine(tree, "share", "coreos"));
-        await File.WriteAllTextAsync(Path.Combine(tree, "share", "coreos", "release"), $"COREOS_RELEASE_VERSION={version}\nCOREOS_RELEASE_BOARD=amd64-usr\n");
-        var image = PathOf($"usr-{version}.ext4");
-        var mkfs = await ExternalCommand.RunAsync("mkfs.ext4", ["-q", "-b", "4096", "-d", tree, image, "8M"], TimeSpan.FromSeconds(60), CancellationToken.None);
-        Assert.True(mkfs.Succeeded, mkfs.StandardError);
-        return image;
-    }
+    private Task<string> UsrImageAsync(string version) => TestUsrImages.CreateAsync(_directory.FullName, version);
 
     private async Task<string> PayloadAsync(string version, PayloadSigningKey key)
     {
