@@ -235,6 +235,33 @@ public sealed class MachineTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task Agent_mark_good_and_rollback_work_over_the_socket_and_the_rollback_is_reported_as_44()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var fleet = await TestFleet.StartAsync(keelson);
+        await fleet.PublishAsync("1.1.0", channel: "alpha");
+        await fleet.CreateMachineAsync("m1", "alpha");
+        await keelson.SucceedAsync("machine", "run", "m1", "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "120s");
+        var stateDir = keelson.PathOf("m1/var/lib/keelson");
+
+        var run = keelson.Start(["machine", "run", "m1", "--check-interval", "1s", "--boots", "2", "--timeout", "90s"]);
+        await run.WaitForLineAsync(line => line.Contains("Reboot strategy:", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var markGood = await keelson.SucceedAsync("agent", "mark-good", "--state-dir", stateDir);
+        var rollback = await keelson.SucceedAsync("agent", "rollback", "--state-dir", stateDir);
+
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(100)), run.Describe());
+        Assert.True(run.Result().ExitCode == 0, run.Describe());
+        Assert.Contains("USR-B (1.1.0) marked good", markGood.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("rolling back: USR-A (1.0.0) boots next; rebooting", rollback.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("boot 3: USR-B runs 1.1.0", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("boot 4: USR-A runs 1.0.0", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal((2, 0, 1), await TestFleet.CgptAsync(keelson, "m1", 3));   // A on top again
+        var instance = await fleet.InstanceAsync("m1");
+        Assert.Equal(44, instance.GetProperty("instance").GetProperty("lastErrorCode").GetInt64());
+        Assert.Equal("1.0.0", instance.GetProperty("instance").GetProperty("version").GetString());
+    }
+
+    [Fact]
     public async Task SIGHUP_reloads_update_conf_a_bad_file_keeps_the_last_good_one_and_a_new_group_takes_effect()
     {
         await using var keelson = new KeelsonProcess(log);

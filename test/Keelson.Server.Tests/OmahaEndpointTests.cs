@@ -331,4 +331,34 @@ public sealed class OmahaEndpointTests : IAsyncLifetime
         var next = await _server.CheckAsync(Machine, "2512.2.0");
         Assert.Equal("ok", next.Element("updatecheck")!.Attribute("status")!.Value);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_rollback_reported_after_the_update_ended_is_recorded_and_holds_the_machine_back(bool newBootFailed)
+    {
+        await _server.PublishAsync("2605.10.0");
+        await _server.SetChannelAsync("stable", "2605.10.0");
+        await _server.CheckAsync(Machine, "2512.2.0");
+        await _server.EventAsync(Machine, "2512.2.0", 3, 1);
+        if (newBootFailed)
+        {
+            // Keelson's agent on the new version: its health checks failed (1001); it falls back next.
+            await _server.EventAsync(Machine, "2605.10.0", 3, 0, errorCode: 1001);
+        }
+        else
+        {
+            // The update completed; later an operator rolls the machine back by hand.
+            await _server.CheckAsync(Machine, "2605.10.0", events: "<event eventtype=\"3\" eventresult=\"2\" previousversion=\"2512.2.0\"></event>");
+            Assert.Equal("Complete", (await _server.InstanceAsync(Machine)).Instance.Status);
+        }
+
+        var app = await _server.CheckAsync(Machine, "2512.2.0", events: "<event eventtype=\"3\" eventresult=\"0\" errorcode=\"44\"></event>");
+
+        Assert.Equal("noupdate", app.Element("updatecheck")!.Attribute("status")!.Value);
+        var detail = await _server.InstanceAsync(Machine);
+        Assert.Equal(44, detail.Instance.LastErrorCode);
+        Assert.Contains(detail.History, h => h.ErrorCode == 44);
+        Assert.Equal(newBootFailed, detail.History.Any(h => h.ErrorCode == 1001));
+    }
 }

@@ -104,6 +104,7 @@ public sealed partial class UpdateAgent
         await using var socket = _options.ControlSocket ? ListenForCommands() : null;
         Publish(UpdateStatus.Idle);
 
+        await DecideStrategyAsync(cancellationToken);
         if (await SettleBootAsync(cancellationToken) is { } fallback)
         {
             await RebootAsync(fallback, $"the boot of {_facts.Release.Version} is unhealthy; falling back to {fallback.Name.Label()}", cancellationToken);
@@ -589,6 +590,21 @@ public sealed partial class UpdateAgent
 
             _reboot = what;
             Publish(UpdateStatus.UpdatedNeedReboot);
+        }
+    }
+
+    /// <summary>Says at start what the strategy will do (best-effort's choice included), for the log and the status.</summary>
+    private async Task DecideStrategyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
+            _decision = choice.Why;
+            LogRebootDecision(choice.Why);
+        }
+        catch (RebootLockException e)
+        {
+            _decision = $"{_config.RebootStrategy.Name()}: the reboot lock cannot be set up: {e.Message}";
         }
     }
 

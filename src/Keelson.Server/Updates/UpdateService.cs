@@ -121,7 +121,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
 
     /// <summary>
     /// Events move a machine only while it holds a grant, as in Nebraska; others are acknowledged and dropped - except
-    /// the rollback that follows a failed new boot, so that the machine is known to be back on its old version.
+    /// a rollback reported after the update ended, so that the machine is known to be back on its old version.
     /// </summary>
     private static void ApplyEvent(CheckContext check, OmahaEvent omahaEvent)
     {
@@ -153,9 +153,12 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         }
     }
 
-    /// <summary>A machine whose update failed on its new boot (Keelson's agent reports that) then reports falling back with 44.</summary>
+    /// <summary>
+    /// A machine reports falling back (44) after its update ended: after it failed on the new boot (Keelson's agent
+    /// reports that), or after it completed and was then rolled back by hand.
+    /// </summary>
     private static bool IsRollbackAfterFailure(InstanceRow instance, OmahaEvent omahaEvent) =>
-        instance.Status == InstanceStatus.Error
+        instance.Status is InstanceStatus.Error or InstanceStatus.Complete
         && instance.UpdateVersion is not null
         && omahaEvent is { Result: OmahaEventResult.Error, ErrorCode: { } code }
         && OmahaErrorCodes.WithoutFlags(code) == OmahaErrorCodes.Rollback
