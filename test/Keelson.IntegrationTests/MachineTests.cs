@@ -262,6 +262,52 @@ public sealed class MachineTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task The_agent_daemon_refuses_a_bad_config_a_missing_file_and_a_host_without_AB_slots_with_clear_errors()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        await File.WriteAllTextAsync(keelson.PathOf("bad.conf"), "GROUP=alpha\nSERVER=http://127.0.0.1:1/v1/update/\nREBOOT_STRATEGY=sometimes\n");
+        await File.WriteAllTextAsync(keelson.PathOf("good.conf"), "GROUP=alpha\nSERVER=disabled\n");
+
+        var bad = await keelson.RunAsync("agent", "--config", "bad.conf", "--state-dir", "state");
+        var missing = await keelson.RunAsync("agent", "--config", "nowhere.conf", "--state-dir", "state");
+        var notAb = await keelson.RunAsync("agent", "--config", "good.conf", "--state-dir", "state");
+        var badFlag = await keelson.RunAsync("agent", "--check-interval", "soon");
+
+        Assert.True(bad.ExitCode == 1, bad.ToString());
+        Assert.Contains("bad.conf:3: REBOOT_STRATEGY 'sometimes' is not one of", bad.StandardError, StringComparison.Ordinal);
+        Assert.True(missing.ExitCode == 1, missing.ToString());
+        Assert.Contains("nowhere.conf: no such file", missing.StandardError, StringComparison.Ordinal);
+        // This test host boots no A/B usr partition: the daemon says so rather than guessing a disk.
+        Assert.True(notAb.ExitCode == 1, notAb.ToString());
+        Assert.Contains("the kernel command line names no usr partition", notAb.StandardError, StringComparison.Ordinal);
+        Assert.True(badFlag.ExitCode == 2, badFlag.ToString());
+        Assert.Contains("--check-interval 'soon'", badFlag.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Machine_create_refuses_a_used_directory_a_missing_image_and_a_bad_setting_and_leaves_nothing_behind()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var fleet = await TestFleet.StartAsync(keelson);
+        await fleet.CreateMachineAsync("m1", "alpha");
+        var server = keelson.Server!.Url.ToString();
+
+        var used = await keelson.RunAsync("machine", "create", "m1", "--image", fleet.Image("1.0.0"), "--server", server, "--pubkey", "sign.key.pub");
+        var noImage = await keelson.RunAsync("machine", "create", "m2", "--image", "nowhere.ext4", "--server", server, "--pubkey", "sign.key.pub");
+        var badSetting = await keelson.RunAsync("machine", "create", "m3", "--image", fleet.Image("1.0.0"), "--server", server, "--pubkey", "sign.key.pub",
+            "--set", "KEELSON_REBOOT_TIMEZONE=Mars/Olympus", "--set", "KEELSON_REBOOT_WINDOWS=daily 04:00 1h");
+
+        Assert.True(used.ExitCode == 1, used.ToString());
+        Assert.Contains("already exists and is not empty", used.StandardError, StringComparison.Ordinal);
+        Assert.True(noImage.ExitCode == 1, noImage.ToString());
+        Assert.Contains("nowhere.ext4 does not exist", noImage.StandardError, StringComparison.Ordinal);
+        Assert.True(badSetting.ExitCode == 1, badSetting.ToString());
+        Assert.Contains("unknown time zone 'Mars/Olympus'", badSetting.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(keelson.PathOf("m2")));
+        Assert.False(Directory.Exists(keelson.PathOf("m3")));
+    }
+
+    [Fact]
     public async Task SIGHUP_reloads_update_conf_a_bad_file_keeps_the_last_good_one_and_a_new_group_takes_effect()
     {
         await using var keelson = new KeelsonProcess(log);

@@ -113,4 +113,23 @@ public sealed class RebootCoordinationTests(ITestOutputHelper log)
         Assert.Contains(firstId, secondStatus, StringComparison.Ordinal);
         Assert.Contains("USR-B runs 1.1.0", released.StandardOutput, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_installed_update_waits_for_the_reboot_window_and_the_status_says_when_it_opens()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var fleet = await TestFleet.StartAsync(keelson);
+        await fleet.PublishAsync("1.1.0", channel: "alpha");
+        // A daily window that opened twelve hours ago and closed eleven hours ago: closed for the next eleven hours.
+        var opens = DateTimeOffset.UtcNow.AddHours(-12);
+        await fleet.CreateMachineAsync("m1", "alpha", "--reboot-strategy", "reboot",
+            "--set", $"KEELSON_REBOOT_WINDOWS=daily {opens:HH\\:mm} 1h", "--set", "KEELSON_REBOOT_TIMEZONE=UTC");
+
+        var run = await keelson.RunAsync(["machine", "run", "m1", "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "10s"], null);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"waiting for the reboot window daily {opens:HH\\:mm} for 1h (UTC)", run.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("boot 2:", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal((2, 1, 0), await TestFleet.CgptAsync(keelson, "m1", 4));
+    }
 }
