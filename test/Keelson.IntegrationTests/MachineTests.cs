@@ -348,7 +348,7 @@ public sealed class MachineTests(ITestOutputHelper log)
         var stateDir = keelson.PathOf("m1/var/lib/keelson");
 
         var run = keelson.Start(["machine", "run", "m1", "--check-interval", "1s", "--boots", "2", "--timeout", "60s"]);
-        await run.WaitForLineAsync(line => line.Contains("REBOOT_STRATEGY=off", StringComparison.Ordinal), s_runTimeout);
+        await run.WaitForLineAsync(line => line.Contains("the update waits on the passive slot", StringComparison.Ordinal), s_runTimeout);
         var status = await keelson.SucceedAsync("agent", "status", "--state-dir", stateDir);
         var check = await keelson.SucceedAsync("agent", "check", "--state-dir", stateDir);
         var badCommand = await keelson.RunAsync("agent", "status", "--state-dir", keelson.PathOf("nowhere"));

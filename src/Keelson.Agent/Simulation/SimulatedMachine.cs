@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Keelson.Agent.Configuration;
 using Keelson.Agent.Host;
+using Keelson.Agent.State;
 using Keelson.Disks;
 
 namespace Keelson.Agent.Simulation;
@@ -162,8 +163,8 @@ public sealed class SimulatedMachine
 
         var previous = ReadBoot();
         var record = new BootRecord(slot.Name, Guid.NewGuid(), (previous?.Count ?? 0) + 1);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(BootPath)!);
-        await File.WriteAllTextAsync(BootPath, record.Format(), cancellationToken);
+        // Atomic: a machine killed while booting must still find a whole boot record (or the previous one).
+        AtomicFile.Write(BootPath, System.Text.Encoding.UTF8.GetBytes(record.Format()));
         return record;
     }
 

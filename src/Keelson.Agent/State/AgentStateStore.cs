@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace Keelson.Agent.State;
 
 /// <summary>
-/// Keeps <see cref="AgentState"/> in <c>DIR/state.json</c>. A save writes a temporary file, flushes it to disk and
-/// renames it over the old one, so a crash or power cut leaves either the old state or the new, never a torn file.
+/// Keeps <see cref="AgentState"/> in <c>DIR/state.json</c>, saved with <see cref="AtomicFile"/> so that a crash or
+/// power cut leaves either the old state or the new, never a torn file.
 /// </summary>
 public sealed class AgentStateStore(string directory)
 {
@@ -49,22 +49,9 @@ public sealed class AgentStateStore(string directory)
     }
 
     public void Save(AgentState state) =>
-        WriteAtomically(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJson.Default.AgentState));
+        AtomicFile.Write(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJson.Default.AgentState));
 
-    public void SaveStatus(string text) => WriteAtomically(StatusPath, System.Text.Encoding.UTF8.GetBytes(text));
-
-    private void WriteAtomically(string path, byte[] bytes)
-    {
-        System.IO.Directory.CreateDirectory(directory);
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(bytes);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    public void SaveStatus(string text) => AtomicFile.Write(StatusPath, System.Text.Encoding.UTF8.GetBytes(text));
 }
 
 // Every field must be present and nothing declared non-null may be null: a state file that says less is refused, not half-read.
