@@ -59,8 +59,8 @@ public sealed partial class UpdateAgent
     [LoggerMessage(131, LogLevel.Warning, "Rebooting into {Slot}: {Reason}")]
     private partial void LogRebooting(string reason, string slot);
 
-    [LoggerMessage(132, LogLevel.Information, "Released the reboot lock ({Lock}); it was held: {Released}")]
-    private partial void LogLockReleased(string @lock, bool released);
+    [LoggerMessage(132, LogLevel.Information, "Released the reboot lock ({Lock})")]
+    private partial void LogLockReleased(string @lock);
 
     [LoggerMessage(133, LogLevel.Warning, "Could not release the reboot lock: {Error}")]
     private partial void LogLockReleaseFailed(string error);

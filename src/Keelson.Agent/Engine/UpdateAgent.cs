@@ -317,8 +317,10 @@ public sealed partial class UpdateAgent
             using var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
             if (choice.Lock is { } rebootLock)
             {
-                var released = await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken);
-                LogLockReleased(rebootLock.Description, released);
+                if (await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken))
+                {
+                    LogLockReleased(rebootLock.Description);
+                }
             }
 
             await SaveAsync(s => s with { RebootLock = null });
