@@ -46,18 +46,27 @@ internal static class CliParsing
         }
     }
 
-    public static void ValidatePositiveDuration(OptionResult result, string name)
+    /// <summary>
+    /// A duration option (<c>90s</c>, <c>30m</c>, <c>1h30m</c>) that must be positive, or may also be 0 with
+    /// <paramref name="allowZero"/>; anything else is a usage error naming the option.
+    /// </summary>
+    public static Option<string> DurationOption(string name, string description, string defaultValue, bool allowZero = false)
     {
-        var text = result.GetValueOrDefault<string>();
-        if (text is not null && !(GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero))
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
         {
-            result.AddError($"{name} '{text}' is not a positive duration such as 2s, 90s, 30m or 168h");
-        }
+            var text = result.GetValueOrDefault<string>();
+            if (text is not null && !(GoDuration.TryParse(text, out var duration) && (duration > TimeSpan.Zero || (allowZero && duration == TimeSpan.Zero))))
+            {
+                result.AddError($"{name} '{text}' is not a {(allowZero ? "" : "positive ")}duration such as 2s, 90s, 30m or 168h");
+            }
+        });
+        return option;
     }
 
-    /// <summary>A duration a validator has already accepted.</summary>
+    /// <summary>The value of a <see cref="DurationOption"/>, which its validator has already accepted.</summary>
     public static TimeSpan Duration(string? text) =>
-        GoDuration.TryParse(text, out var duration) && duration > TimeSpan.Zero
+        GoDuration.TryParse(text, out var duration) && duration >= TimeSpan.Zero
             ? duration
-            : throw new CliException($"'{text}' is not a positive duration");
+            : throw new CliException($"'{text}' is not a duration");
 }

@@ -104,8 +104,13 @@ public sealed partial class UpdateAgent
         await using var socket = _options.ControlSocket ? ListenForCommands() : null;
         Publish(UpdateStatus.Idle);
 
-        await DecideStrategyAsync(cancellationToken);
-        if (await SettleBootAsync(cancellationToken) is { } fallback)
+        UsrSlot? fallback;
+        using (var start = await ChooseAtStartAsync(cancellationToken))
+        {
+            fallback = await SettleBootAsync(start, cancellationToken);
+        }
+
+        if (fallback is not null)
         {
             await RebootAsync(fallback, $"the boot of {_facts.Release.Version} is unhealthy; falling back to {fallback.Name.Label()}", cancellationToken);
             return AgentExit.Rebooting;
@@ -127,9 +132,7 @@ public sealed partial class UpdateAgent
                 _firstCheckDone.TrySetResult();
             }
 
-            var checkEnabled = _config.CheckingEnabled;
-            var wait = checkEnabled ? _nextCheck.Value - _time.GetUtcNow() : Timeout.InfiniteTimeSpan;
-            await WaitAsync(wait, cancellationToken);
+            await WaitAsync(_config.CheckingEnabled ? _nextCheck.Value - _time.GetUtcNow() : Timeout.InfiniteTimeSpan, cancellationToken);
             if (_manualReboot is { } target)
             {
                 await RebootAsync(target, $"rolling back to {target.Name.Label()} by hand", cancellationToken);
@@ -217,7 +220,8 @@ public sealed partial class UpdateAgent
     /// Settles the boot: an update that did not come up is recorded as rolled back; a slot on its trial boot
     /// (not yet successful) has its health checked, then is marked good - or the slot to fall back to is returned.
     /// </summary>
-    private async Task<UsrSlot?> SettleBootAsync(CancellationToken cancellationToken)
+    /// <param name="start">The reboot lock as the strategy chose it at start (null when it could not be set up), for releasing a held slot.</param>
+    private async Task<UsrSlot?> SettleBootAsync(RebootLockChoice? start, CancellationToken cancellationToken)
     {
         var running = _facts.Release.Version;
         var rolledBack = false;
@@ -232,7 +236,7 @@ public sealed partial class UpdateAgent
         var (booted, other) = await ReadSlotsAsync(cancellationToken);
         if (booted.Successful)
         {
-            await BootIsGoodAsync(rolledBack, cancellationToken);
+            await BootIsGoodAsync(rolledBack, start, cancellationToken);
             return null;
         }
 
@@ -254,7 +258,7 @@ public sealed partial class UpdateAgent
                 _gate.Release();
             }
 
-            await BootIsGoodAsync(rolledBack, cancellationToken);
+            await BootIsGoodAsync(rolledBack, start, cancellationToken);
             return null;
         }
 
@@ -276,7 +280,7 @@ public sealed partial class UpdateAgent
         return null;
     }
 
-    private async Task BootIsGoodAsync(bool rolledBack, CancellationToken cancellationToken)
+    private async Task BootIsGoodAsync(bool rolledBack, RebootLockChoice? start, CancellationToken cancellationToken)
     {
         if (_state.Installed is { } installed && installed.Slot == _facts.Booted)
         {
@@ -298,7 +302,7 @@ public sealed partial class UpdateAgent
         else if (_state.RebootLock is not null || _config.RebootStrategy is RebootStrategy.EtcdLock or RebootStrategy.FleetLock)
         {
             // Also when the state does not remember a lock: a slot held from an earlier boot is freed (unlocking is idempotent).
-            await ReleaseLockAsync(cancellationToken);
+            await ReleaseLockAsync(start, cancellationToken);
         }
 
         _bootSettled.TrySetResult(true);
@@ -310,17 +314,18 @@ public sealed partial class UpdateAgent
         ? $"keelson reboot-lock release {_config.Locks.FleetLockGroup} {_facts.MachineId} on a keelson server, or POST /v1/steady-state for this id"
         : $"keelson lock unlock {_facts.MachineId}{(_config.Locks.EtcdGroup.Length > 0 ? $" --group {_config.Locks.EtcdGroup}" : "")}";
 
-    private async Task ReleaseLockAsync(CancellationToken cancellationToken)
+    private async Task ReleaseLockAsync(RebootLockChoice? choice, CancellationToken cancellationToken)
     {
         try
         {
-            using var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
-            if (choice.Lock is { } rebootLock)
+            if (choice is null)
             {
-                if (await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken))
-                {
-                    LogLockReleased(rebootLock.Description);
-                }
+                throw new RebootLockException(_decision);
+            }
+
+            if (choice.Lock is { } rebootLock && await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken))
+            {
+                LogLockReleased(rebootLock.Description);
             }
 
             await SaveAsync(s => s with { RebootLock = null });
@@ -539,10 +544,7 @@ public sealed partial class UpdateAgent
         }
     }
 
-    private void DeletePayload()
-    {
-        File.Delete(_store.PayloadPath);
-    }
+    private void DeletePayload() => File.Delete(_store.PayloadPath);
 
     // ---- Rebooting ----------------------------------------------------------------------------------------------
 
@@ -595,18 +597,23 @@ public sealed partial class UpdateAgent
         }
     }
 
-    /// <summary>Says at start what the strategy will do (best-effort's choice included), for the log and the status.</summary>
-    private async Task DecideStrategyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// What the strategy will do, said at start (best-effort's choice included) for the log and the status; the
+    /// choice also serves to free a slot held from an earlier boot. Null when the lock cannot even be set up.
+    /// </summary>
+    private async Task<RebootLockChoice?> ChooseAtStartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
+            var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
             _decision = choice.Why;
             LogRebootDecision(choice.Why);
+            return choice;
         }
         catch (RebootLockException e)
         {
             _decision = $"{_config.RebootStrategy.Name()}: the reboot lock cannot be set up: {e.Message}";
+            return null;
         }
     }
 
@@ -830,7 +837,8 @@ public sealed partial class UpdateAgent
         var woken = _wake.WaitAsync(either.Token);
         await Task.WhenAny(delay, woken);
         await either.CancelAsync();
-        await Task.WhenAll(delay, woken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // The loser was cancelled; wait for it without throwing.
+        await Task.WhenAll(delay, woken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         cancellationToken.ThrowIfCancellationRequested();
     }
 

@@ -25,9 +25,9 @@ internal static class AgentCommands
         };
         var disk = new Option<string>("--disk") { Description = "the disk holding the usr slots (default: the disk the kernel booted /usr from)" };
         var stateDir = StateDirectoryOption();
-        var firstCheck = DurationOption("--first-check", "the first update check this long after start", "7m");
-        var interval = DurationOption("--check-interval", "check for updates this often (with a ninth of fuzz either way)", "45m");
-        var healthDelay = DurationOption("--health-delay", "check a new boot's health this long after start", "45s", allowZero: true);
+        var firstCheck = CliParsing.DurationOption("--first-check", "the first update check this long after start", "7m");
+        var interval = CliParsing.DurationOption("--check-interval", "check for updates this often (with a ninth of fuzz either way)", "45m");
+        var healthDelay = CliParsing.DurationOption("--health-delay", "check a new boot's health this long after start", "45s", allowZero: true);
 
         var command = new Command("agent", "the update agent (update_engine): checks, downloads, installs into the passive slot, reboots, marks boots good")
         {
@@ -47,7 +47,7 @@ internal static class AgentCommands
                 StateDirectory = parse.GetValue(stateDir)!,
                 FirstCheckDelay = CliParsing.Duration(parse.GetValue(firstCheck)),
                 CheckInterval = CliParsing.Duration(parse.GetValue(interval)),
-                HealthCheckDelay = ZeroOrDuration(parse.GetValue(healthDelay)),
+                HealthCheckDelay = CliParsing.Duration(parse.GetValue(healthDelay)),
             };
             using var loggers = Loggers(toStandardError: true);
             using var http = AgentHttp();
@@ -97,21 +97,6 @@ internal static class AgentCommands
         Description = "the agent's state directory (its state, status and control socket)",
         DefaultValueFactory = _ => DefaultStateDirectory,
     };
-
-    private static Option<string> DurationOption(string name, string description, string defaultValue, bool allowZero = false)
-    {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            if (!(allowZero && result.GetValueOrDefault<string>() is "0" or "0s"))
-            {
-                CliParsing.ValidatePositiveDuration(result, name);
-            }
-        });
-        return option;
-    }
-
-    private static TimeSpan ZeroOrDuration(string? text) => text is "0" or "0s" ? TimeSpan.Zero : CliParsing.Duration(text);
 
     private static Command ControlCommand(string name, string description)
     {

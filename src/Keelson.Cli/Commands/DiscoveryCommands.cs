@@ -32,10 +32,8 @@ internal static class DiscoveryCommands
                 result.AddError($"--store {error}");
             }
         });
-        var maxAge = new Option<string>("--token-max-age") { Description = "delete tokens older than this", DefaultValueFactory = _ => "168h" };
-        maxAge.Validators.Add(result => CliParsing.ValidatePositiveDuration(result, "--token-max-age"));
-        var watchTimeout = new Option<string>("--watch-timeout") { Description = "end a watch that saw no change after this (an empty 200; the member asks again)", DefaultValueFactory = _ => "60s" };
-        watchTimeout.Validators.Add(result => CliParsing.ValidatePositiveDuration(result, "--watch-timeout"));
+        var maxAge = CliParsing.DurationOption("--token-max-age", "delete tokens older than this", "168h");
+        var watchTimeout = CliParsing.DurationOption("--watch-timeout", "end a watch that saw no change after this (an empty 200; the member asks again)", "60s");
 
         var command = new Command("serve", "run the discovery service: /new?size=N, /health and the tokens' v2 keys API")
         {

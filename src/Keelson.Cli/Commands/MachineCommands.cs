@@ -111,8 +111,7 @@ internal static class MachineCommands
     private static Command Run()
     {
         var directory = DirectoryArgument();
-        var interval = new Option<string>("--check-interval") { Description = "the agent's first-check delay and check interval", DefaultValueFactory = _ => "2s" };
-        interval.Validators.Add(result => CliParsing.ValidatePositiveDuration(result, "--check-interval"));
+        var interval = CliParsing.DurationOption("--check-interval", "the agent's first-check delay and check interval", "2s");
         var until = new Option<string>("--until-version") { Description = "stop once the machine runs this version, marked good and reported" };
         var boots = new Option<int?>("--boots") { Description = "stop once this many boots are done" };
         boots.Validators.Add(result =>
@@ -122,8 +121,7 @@ internal static class MachineCommands
                 result.AddError("--boots must be at least 1");
             }
         });
-        var timeout = new Option<string>("--timeout") { Description = "give up after this long (exit 1)", DefaultValueFactory = _ => "120s" };
-        timeout.Validators.Add(result => CliParsing.ValidatePositiveDuration(result, "--timeout"));
+        var timeout = CliParsing.DurationOption("--timeout", "give up after this long (exit 1)", "120s");
 
         var command = new Command("run", "boot the machine and run its agent, through its reboots, until a version, a number of boots or the timeout")
         {
