@@ -185,6 +185,26 @@ public sealed record TimeWindow(IReadOnlySet<DayOfWeek> Days, TimeSpan Start, Ti
     public string Describe() =>
         string.Create(CultureInfo.InvariantCulture, $"{DescribeDays()} {Start:hh\\:mm} for {GoDuration.Format(Length)}");
 
+    /// <summary>
+    /// The window as opening hours: <c>Mon-Fri 09:00-17:00</c>, <c>daily 22:00-02:00</c> (closing the next day);
+    /// a window of a day or longer keeps its length: <c>Sat 00:00 for 48h</c>.
+    /// </summary>
+    public string DescribeHours()
+    {
+        if (Length >= TimeSpan.FromDays(1))
+        {
+            return Describe();
+        }
+
+        var end = Start + Length;
+        if (end >= TimeSpan.FromDays(1))
+        {
+            end -= TimeSpan.FromDays(1);
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"{DescribeDays()} {Start:hh\\:mm}-{end:hh\\:mm}");
+    }
+
     public override string ToString()
     {
         var builder = new StringBuilder();

@@ -114,6 +114,13 @@ public readonly struct OmahaVersion : IComparable<OmahaVersion>, IEquatable<Omah
     /// <summary>Compares two version strings; throws a <see cref="FormatException"/> if either is not a version.</summary>
     public static int Compare(string a, string b) => Parse(a).CompareTo(Parse(b));
 
+    /// <summary>
+    /// True when <paramref name="candidate"/> is a newer version than <paramref name="current"/>; false when either is
+    /// not a version, so that nothing is ever offered on a guess.
+    /// </summary>
+    public static bool IsNewer(string? candidate, string? current) =>
+        TryParse(candidate, out var candidateVersion) && TryParse(current, out var currentVersion) && candidateVersion > currentVersion;
+
     public int CompareTo(OmahaVersion other)
     {
         var left = _text ?? string.Empty;

@@ -1,5 +1,6 @@
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
+using Keelson.Server.Dashboard;
 using Keelson.Server.Payloads;
 using Keelson.Server.Storage;
 using Keelson.Server.Updates;
@@ -45,6 +46,11 @@ public static class KeelsonServer
         builder.Services.AddSingleton<FleetQueries>();
         builder.Services.AddSingleton<InstancePruner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstancePruner>());
+        builder.Services.AddSingleton<RolloutQueries>();
+        builder.Services.AddSingleton<FleetLock.SqlFleetLockStore>();
+        builder.Services.AddDashboard(options, adminToken);
+        builder.Services.AddSingleton<FleetSampler>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FleetSampler>());
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -62,6 +68,7 @@ public static class KeelsonServer
         app.MapMethods(PayloadUrls.Route, ["GET", "HEAD"], PayloadEndpoint.HandleAsync);
         app.MapAdminApi(adminToken);
         FleetLock.FleetLockEndpoints.Map(app, adminToken);
+        app.MapDashboard();
         app.MapOpenApi();
         app.Lifetime.ApplicationStarted.Register(() =>
         {

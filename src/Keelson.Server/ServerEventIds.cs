@@ -5,4 +5,6 @@ internal static class ServerEventIds
 {
     public const int InstancesPruned = 1;
     public const int LastChecksNotRecorded = 2;
+    public const int FleetSampleFailed = 3;
+    public const int LiveChangesFailed = 4;
 }

@@ -20,4 +20,10 @@ public sealed class ServerOptions
 
     /// <summary>Instances not seen for this long are pruned with their history.</summary>
     public TimeSpan InstanceRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the machines per version and status are sampled for the dashboard's charts.</summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often the dashboard's live pages look for a change in the fleet.</summary>
+    public TimeSpan LiveInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

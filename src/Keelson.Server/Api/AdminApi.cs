@@ -95,12 +95,34 @@ internal static class AdminApi
                     return ApiResults.Problem(paging.Error!);
                 }
 
-                return ApiResults.From(await fleet.ListInstancesAsync(
-                    AppId(appId), Filter(request, "group"), Filter(request, "status"), Filter(request, "version"),
-                    paging.Value.Page, paging.Value.PerPage, ct));
+                var query = new InstanceQuery(
+                    Filter(request, "group"), Filter(request, "status"), Filter(request, "version"), Filter(request, "q"),
+                    Filter(request, "sort") ?? InstanceQuery.DefaultSort, paging.Value.Page, paging.Value.PerPage);
+                return ApiResults.From(await fleet.ListInstancesAsync(AppId(appId), query, ct));
             })
             .Produces<Page<InstanceInfo>>()
-            .WithDescription("Filters: group, status, version. Paging: page (from 1), perPage (1-500, default 50).");
+            .WithDescription("Filters: group, status, version; q searches id, alias, address and version; sort: lastCheck, firstSeen, machine, "
+                + "alias, ip, version, status or group, - first for descending (default -lastCheck). Paging: page (from 1), perPage (1-500, default 50).");
+        app.MapGet("/rollout", async (string appId, RolloutQueries rollout, CancellationToken ct) =>
+                ApiResults.From(await rollout.ListAsync(AppId(appId), ct)))
+            .Produces<IReadOnlyList<GroupRollout>>()
+            .WithDescription("Every group's policy in words and where its rollout stands: on target, updating, on hold, failed, not yet offered.");
+        app.MapGet("/groups/{group}/rollout", async (string appId, string group, RolloutQueries rollout, CancellationToken ct) =>
+                ApiResults.From(await rollout.GetAsync(AppId(appId), group, ct)))
+            .Produces<GroupRollout>();
+        app.MapGet("/groups/{group}/timeline", async (string appId, string group, HttpRequest request, RolloutQueries rollout, CancellationToken ct) =>
+            {
+                var span = Filter(request, "span") ?? "168h";
+                return Keelson.Coordination.GoDuration.TryParse(span, out var duration)
+                    ? ApiResults.From(await rollout.TimelineAsync(AppId(appId), group, duration, ct))
+                    : ApiResults.Problem(CatalogError.Invalid("span", $"span '{Names.Shorten(span)}' is not a duration such as 1h or 168h"));
+            })
+            .Produces<FleetTimeline>()
+            .WithDescription("Machines per version and per status over time: span 168h (default, hourly) or up to 3h (by the minute).");
+        app.MapGet("/channel-history", async (string appId, RolloutQueries rollout, CancellationToken ct) =>
+                ApiResults.From(await rollout.ChannelsAsync(AppId(appId), ct)))
+            .Produces<IReadOnlyList<ChannelOverview>>()
+            .WithDescription("The channels with their latest publications and promotions, newest first.");
         app.MapGet("/instances/{machineId}", async (string appId, string machineId, FleetQueries fleet, CancellationToken ct) =>
                 ApiResults.From(await fleet.GetInstanceAsync(AppId(appId), machineId, ct)))
             .Produces<InstanceDetail>();

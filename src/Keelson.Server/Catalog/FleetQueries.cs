@@ -13,11 +13,11 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
 {
     public const int MaxPerPage = 500;
 
-    /// <summary>Instances of an application, filtered by group name, status and version, newest check first.</summary>
-    public Task<Outcome<Page<InstanceInfo>>> ListInstancesAsync(
-        string appId, string? group, string? status, string? version, int page, int perPage, CancellationToken cancellationToken)
+    /// <summary>Instances of an application, filtered, searched, sorted and paged as <paramref name="query"/> says.</summary>
+    public Task<Outcome<Page<InstanceInfo>>> ListInstancesAsync(string appId, InstanceQuery query, CancellationToken cancellationToken)
     {
-        if (CheckPage(page, perPage) is { } invalid)
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Check() is { } invalid)
         {
             return Task.FromResult<Outcome<Page<InstanceInfo>>>(invalid);
         }
@@ -31,33 +31,46 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                 }
 
                 var where = new StringBuilder("i.app_id = @appId");
-                if (group is not null)
+                if (query.Group is not null)
                 {
-                    where.Append(" AND g.name = @group");
+                    where.Append(" AND g.name = @Group");
                 }
 
-                if (status is not null)
+                if (query.Status is not null)
                 {
-                    where.Append(" AND i.status = @status");
+                    where.Append(" AND i.status = @Status");
                 }
 
-                if (version is not null)
+                if (query.Version is not null)
                 {
-                    where.Append(" AND i.version = @version");
+                    where.Append(" AND i.version = @Version");
                 }
 
-                var parameters = new { appId, group, status, version, limit = perPage, offset = (page - 1) * perPage };
+                var like = query.LikePattern();
+                if (like is not null)
+                {
+                    where.Append(" AND (i.machine_id LIKE @like ESCAPE '\\' OR i.alias LIKE @like ESCAPE '\\' OR i.ip LIKE @like ESCAPE '\\' OR i.version LIKE @like ESCAPE '\\')");
+                }
+
+                var parameters = new { appId, query.Group, query.Status, query.Version, like, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
                 const string From = " FROM instances i LEFT JOIN update_groups g ON g.id = i.group_id WHERE ";
                 var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*)" + From + where, parameters);
                 var rows = await connection.QueryAsync<InstanceRow, string?, InstanceInfo>(
-                    "SELECT i.*, g.name AS group_name" + From + where + " ORDER BY i.last_check_at DESC, i.machine_id LIMIT @limit OFFSET @offset",
+                    "SELECT i.*, g.name AS group_name" + From + where + " ORDER BY " + query.OrderBy() + " LIMIT @limit OFFSET @offset",
                     ToInfo,
                     parameters,
                     splitOn: "group_name");
-                return new Page<InstanceInfo>(rows.ToList(), total, page, perPage);
+                return new Page<InstanceInfo>(rows.ToList(), total, query.Page, query.PerPage);
             },
             cancellationToken);
     }
+
+    /// <summary>The distinct versions the application's machines run, newest first (for filters).</summary>
+    public Task<IReadOnlyList<string>> ListVersionsAsync(string appId, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<string>>(
+            async connection => [.. (await connection.QueryAsync<string>("SELECT DISTINCT version FROM instances WHERE app_id = @appId", new { appId }))
+                .OrderDescending(VersionOrder.Instance)],
+            cancellationToken);
 
     public Task<Outcome<InstanceDetail>> GetInstanceAsync(string appId, string machineId, CancellationToken cancellationToken) =>
         ReadFleetAsync<Outcome<InstanceDetail>>(
@@ -100,10 +113,7 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                 var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM activity" + where, parameters);
                 var rows = await connection.QueryAsync<ActivityRow>(
                     "SELECT * FROM activity" + where + " ORDER BY id DESC LIMIT @limit OFFSET @offset", parameters);
-                return new Page<ActivityEntry>(
-                    rows.Select(a => new ActivityEntry(a.Id, a.Kind, a.Severity, a.GroupName, a.ChannelName, a.Version, a.MachineId, a.Message,
-                        CatalogService.FromMs(a.CreatedAt))).ToList(),
-                    total, page, perPage);
+                return new Page<ActivityEntry>(rows.Select(ToEntry).ToList(), total, page, perPage);
             },
             cancellationToken);
     }
@@ -119,6 +129,9 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
         page < 1 ? CatalogError.Invalid("page", "page counts from 1")
         : perPage is < 1 or > MaxPerPage ? CatalogError.Invalid("perPage", $"perPage must be 1 to {MaxPerPage}")
         : null;
+
+    internal static ActivityEntry ToEntry(ActivityRow a) =>
+        new(a.Id, a.Kind, a.Severity, a.GroupName, a.ChannelName, a.Version, a.MachineId, a.Message, CatalogService.FromMs(a.CreatedAt));
 
     private static InstanceInfo ToInfo(InstanceRow i, string? groupName) => new(
         i.MachineId, i.Alias, i.Ip, i.Oem, i.OemVersion, i.Board, i.AlephVersion, i.Version, i.Track, groupName,

@@ -2,7 +2,6 @@ using System.Buffers;
 using Keelson.Coordination.FleetLock;
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
-using Keelson.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -22,7 +21,7 @@ internal static partial class FleetLockEndpoints
     public static void Map(WebApplication app, string adminToken)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var store = new SqlFleetLockStore(app.Services.GetRequiredService<Database>(), app.Services.GetRequiredService<TimeProvider>());
+        var store = app.Services.GetRequiredService<SqlFleetLockStore>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockEndpoints).FullName!);
         MapProtocol(app, new FleetLockService(store), logger);
         MapAdmin(app, store, adminToken, logger);

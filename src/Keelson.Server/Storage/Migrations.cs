@@ -133,6 +133,21 @@ public static class Migrations
                 since BIGINT NOT NULL,
                 PRIMARY KEY (group_name, id));
             """),
+        (4, "dashboard", """
+            CREATE TABLE fleet_samples (
+                group_id TEXT NOT NULL,
+                bucket_seconds INTEGER NOT NULL,
+                bucket_start BIGINT NOT NULL,
+                dimension TEXT NOT NULL,
+                value TEXT NOT NULL,
+                machines BIGINT NOT NULL,
+                PRIMARY KEY (group_id, bucket_seconds, bucket_start, dimension, value));
+            CREATE INDEX ix_instances_rollout ON instances (app_id, group_id, status, version);
+            CREATE INDEX ix_instances_app_version ON instances (app_id, version);
+            CREATE INDEX ix_instances_app_status ON instances (app_id, status);
+            CREATE INDEX ix_instances_app_last_check ON instances (app_id, last_check_at);
+            CREATE INDEX ix_activity_app_kind ON activity (app_id, kind, id);
+            """),
     ];
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -68,7 +68,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
     private static bool IsRoutine(OmahaAppRequest app, InstanceRow stored, GroupView view) =>
         !(app.Events.Count > 0 && (InstanceStatus.IsInProgress(stored.Status) || app.Events.Any(e => IsRollbackAfterFailure(stored, e))))
         && (!app.UpdateCheck
-            || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && IsNewer(package.Version, app.Version ?? ""))));
+            || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && OmahaVersion.IsNewer(package.Version, app.Version))));
 
     private Task<OmahaAppResponse> HandleInTransactionAsync(
         OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken) =>
@@ -196,7 +196,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         }
 
         var package = view.Package;
-        if (package is null || !IsNewer(package.Version, instance.Version))
+        if (package is null || !OmahaVersion.IsNewer(package.Version, instance.Version))
         {
             // Up to date, or the channel is older than the machine: never a downgrade.
             if (instance.Status == InstanceStatus.OnHold)
@@ -251,11 +251,6 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
     }
 
     private static OmahaUpdateCheckResponse NoUpdate { get; } = new(OmahaUpdateCheckStatus.NoUpdate);
-
-    private static bool IsNewer(string offered, string running) =>
-        OmahaVersion.TryParse(offered, out var offeredVersion)
-        && OmahaVersion.TryParse(running, out var runningVersion)
-        && offeredVersion > runningVersion;
 
     private OmahaUpdateCheckResponse Offer(PackageRow package)
     {

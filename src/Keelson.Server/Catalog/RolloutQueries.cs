@@ -1,0 +1,180 @@
+using System.Data.Common;
+using Dapper;
+using Keelson.Omaha;
+using Keelson.Server.Api.Contracts;
+using Keelson.Server.Rollout;
+using Keelson.Server.Storage;
+using Keelson.Server.Updates;
+
+namespace Keelson.Server.Catalog;
+
+/// <summary>Where rollouts stand: per group, the rollout bar and its breakdowns, and machines per version and status over time.</summary>
+public sealed class RolloutQueries(Database database, GroupService groups, CatalogService catalog, TimeProvider time)
+{
+    /// <summary>How many package changes of each channel the overview shows.</summary>
+    public const int ChannelHistoryLength = 5;
+
+    /// <summary>Every group of the application with its policy in words and its rollout progress.</summary>
+    public async Task<Outcome<IReadOnlyList<GroupRollout>>> ListAsync(string appId, CancellationToken cancellationToken)
+    {
+        var list = await groups.ListAsync(appId, cancellationToken);
+        if (!list.IsOk)
+        {
+            return list.Error!;
+        }
+
+        var progress = await database.ReadAsync(connection => CountAsync(connection, appId, null), cancellationToken);
+        return list.Value!.Select(g => new GroupRollout(g, PolicyWords.Describe(g), Progress(g, progress.GetValueOrDefault(g.Name)))).ToList();
+    }
+
+    /// <summary>One group with its policy in words and its rollout progress.</summary>
+    public async Task<Outcome<GroupRollout>> GetAsync(string appId, string group, CancellationToken cancellationToken)
+    {
+        var info = await groups.GetAsync(appId, group, cancellationToken);
+        if (!info.IsOk)
+        {
+            return info.Error!;
+        }
+
+        var progress = await database.ReadAsync(connection => CountAsync(connection, appId, group), cancellationToken);
+        return new GroupRollout(info.Value!, PolicyWords.Describe(info.Value!), Progress(info.Value!, progress.GetValueOrDefault(group)));
+    }
+
+    /// <summary>The channels with their latest package changes, newest first.</summary>
+    public async Task<Outcome<IReadOnlyList<ChannelOverview>>> ChannelsAsync(string appId, CancellationToken cancellationToken)
+    {
+        var channels = await catalog.ListChannelsAsync(appId, cancellationToken);
+        if (!channels.IsOk)
+        {
+            return channels.Error!;
+        }
+
+        var changes = await database.ReadAsync(
+            connection => connection.QueryAsync<ActivityRow>(
+                "SELECT * FROM activity WHERE app_id = @appId AND kind = @kind ORDER BY id DESC LIMIT 500",
+                new { appId, kind = ActivityKind.ChannelPackageUpdated }),
+            cancellationToken);
+        var byChannel = changes.Where(a => a.ChannelName is not null).ToLookup(a => a.ChannelName!);
+        return channels.Value!
+            .Select(c => new ChannelOverview(c, byChannel[c.Name].Take(ChannelHistoryLength).Select(FleetQueries.ToEntry).ToList()))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Machines of <paramref name="group"/> per version and status over the last <paramref name="span"/>: hourly
+    /// buckets, or minute buckets for a span of up to <see cref="FleetSampler.MinuteRetention"/>.
+    /// </summary>
+    public async Task<Outcome<FleetTimeline>> TimelineAsync(string appId, string group, TimeSpan span, CancellationToken cancellationToken)
+    {
+        if (span <= TimeSpan.Zero || span > TimeSpan.FromDays(31))
+        {
+            return CatalogError.Invalid("span", "the span must be from 1m to 744h (31 days)");
+        }
+
+        var bucket = span <= FleetSampler.MinuteRetention ? FleetSampler.MinuteBucket : FleetSampler.HourBucket;
+        var to = time.GetUtcNow();
+        var from = to - span;
+        return await database.ReadAsync<Outcome<FleetTimeline>>(
+            async connection =>
+            {
+                var groupId = await connection.ExecuteScalarAsync<string?>(
+                    "SELECT id FROM update_groups WHERE app_id = @appId AND name = @group", new { appId, group });
+                if (groupId is null)
+                {
+                    return await ApplicationTable.ExistsAsync(connection, null, appId)
+                        ? CatalogError.NotFound($"no group named {group}")
+                        : CatalogService.UnknownApplication(appId);
+                }
+
+                var rows = await connection.QueryAsync<(long Start, string Dimension, string Value, long Machines)>(
+                    """
+                    SELECT bucket_start, dimension, value, machines FROM fleet_samples
+                    WHERE group_id = @groupId AND bucket_seconds = @bucket AND bucket_start >= @from
+                    ORDER BY bucket_start
+                    """,
+                    new { groupId, bucket, from = from.ToUnixTimeMilliseconds() - (bucket * 1000L) });
+                var buckets = rows.GroupBy(r => r.Start).Select(b => new TimelineBucket(
+                        CatalogService.FromMs(b.Key),
+                        [.. b.Where(r => r.Dimension == FleetSampler.VersionDimension).Select(r => new Tally(r.Value, r.Machines)).OrderBy(t => t.Name, VersionOrder.Instance)],
+                        [.. b.Where(r => r.Dimension == FleetSampler.StatusDimension).Select(r => new Tally(r.Value, r.Machines)).OrderBy(t => StatusOrder(t.Name))]))
+                    .ToList();
+                return new FleetTimeline(group, bucket, from, to, buckets);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Statuses in the order an update moves through them.</summary>
+    public static int StatusOrder(string status)
+    {
+        for (var i = 0; i < InstanceStatus.All.Count; i++)
+        {
+            if (InstanceStatus.All[i] == status)
+            {
+                return i;
+            }
+        }
+
+        return int.MaxValue;
+    }
+
+    private static async Task<Dictionary<string, List<Count>>> CountAsync(DbConnection connection, string appId, string? group)
+    {
+        var groupFilter = group is null ? "" : " AND group_id = (SELECT id FROM update_groups WHERE app_id = @appId AND name = @group)";
+        // Counted per group, status and version from the rollout index; the few held or failed machines are then
+        // counted again by reason and error, which a hold that is a rollback needs.
+        var counts = await connection.QueryAsync<Count>(
+            $"""
+            SELECT g.name AS "Group", s.status AS Status, s.version AS Version, NULL AS Reason, NULL AS ErrorCode, s.machines AS Machines
+            FROM (SELECT group_id, status, version, COUNT(*) AS machines FROM instances
+                  WHERE app_id = @appId{groupFilter} GROUP BY group_id, status, version) s
+            JOIN update_groups g ON g.id = s.group_id
+            WHERE s.status NOT IN ('{InstanceStatus.OnHold}', '{InstanceStatus.Error}')
+            UNION ALL
+            SELECT g.name, s.status, s.version, s.status_reason, s.last_error_code, s.machines
+            FROM (SELECT group_id, status, version, status_reason, last_error_code, COUNT(*) AS machines FROM instances
+                  WHERE app_id = @appId{groupFilter} AND status IN ('{InstanceStatus.OnHold}', '{InstanceStatus.Error}')
+                  GROUP BY group_id, status, version, status_reason, last_error_code) s
+            JOIN update_groups g ON g.id = s.group_id
+            """,
+            new { appId, group });
+        return counts.GroupBy(c => c.Group).ToDictionary(g => g.Key, g => g.ToList());
+    }
+
+    private static RolloutProgress Progress(GroupInfo group, List<Count>? counts)
+    {
+        counts ??= [];
+        var target = group.Version;
+        var staged = counts.Select(c => (Count: c, Stage: RolloutStages.Classify(c.Status, c.Version, c.ErrorCode, target))).ToList();
+        long Sum(RolloutStage stage) => staged.Where(s => s.Stage == stage).Sum(s => s.Count.Machines);
+        static List<Tally> By(IEnumerable<(string Name, long Machines)> items, IComparer<string>? order = null) =>
+            [.. items.GroupBy(i => i.Name).Select(g => new Tally(g.Key, g.Sum(i => i.Machines))).OrderBy(t => t.Name, order ?? StringComparer.Ordinal)];
+
+        return new RolloutProgress(
+            target,
+            counts.Sum(c => c.Machines),
+            Sum(RolloutStage.OnTarget),
+            Sum(RolloutStage.Updating),
+            Sum(RolloutStage.OnHold),
+            Sum(RolloutStage.Failed),
+            Sum(RolloutStage.NotYetOffered),
+            [.. By(staged.Where(s => s.Stage == RolloutStage.Updating).Select(s => (s.Count.Status, s.Count.Machines))).OrderBy(t => StatusOrder(t.Name))],
+            [.. By(staged.Where(s => s.Stage == RolloutStage.OnHold).Select(s => (RolloutStages.ReasonHeadline(s.Count.Reason), s.Count.Machines))).OrderByDescending(t => t.Machines)],
+            [.. By(staged.Where(s => s.Stage == RolloutStage.Failed).Select(s => (DescribeError(s.Count.ErrorCode), s.Count.Machines))).OrderByDescending(t => t.Machines)],
+            By(counts.Select(c => (c.Version, c.Machines)), VersionOrder.Instance),
+            [.. By(counts.Select(c => (c.Status, c.Machines))).OrderBy(t => StatusOrder(t.Name))]);
+    }
+
+    private static string DescribeError(long? code) =>
+        code is { } value ? $"{value} {OmahaErrorCodes.Describe(value)}" : "failed";
+
+    /// <summary>One row of the rollout counts; Dapper fills it by column name.</summary>
+    private sealed class Count
+    {
+        public string Group { get; set; } = "";
+        public string Status { get; set; } = "";
+        public string Version { get; set; } = "";
+        public string? Reason { get; set; }
+        public long? ErrorCode { get; set; }
+        public long Machines { get; set; }
+    }
+}
