@@ -30,6 +30,8 @@ public static class KeelsonServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // The dashboard's keys sit in a folder only the server's user may read; DataProtection warns that they are not also encrypted.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [new Uri("http://127.0.0.1:8080")]).Select(u => u.ToString())]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Services.AddSingleton(options);

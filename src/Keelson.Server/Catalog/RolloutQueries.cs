@@ -165,7 +165,7 @@ public sealed class RolloutQueries(Database database, GroupService groups, Catal
     }
 
     private static string DescribeError(long? code) =>
-        code is { } value ? $"{value} {OmahaErrorCodes.Describe(value)}" : "failed";
+        code is { } value ? OmahaErrorCodes.Describe(value) : "failed";
 
     /// <summary>One row of the rollout counts; Dapper fills it by column name.</summary>
     private sealed class Count

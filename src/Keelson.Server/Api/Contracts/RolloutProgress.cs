@@ -7,7 +7,7 @@ namespace Keelson.Server.Api.Contracts;
 /// <param name="Target">The version of the group's channel; null when the channel has no package.</param>
 /// <param name="UpdatingByStatus">Updating machines per status (UpdateGranted, Downloading, ...).</param>
 /// <param name="HoldReasons">Held-back machines per reason, the reason's first clause (e.g. "rate limit").</param>
-/// <param name="FailedByError">Failed and rolled-back machines per error (e.g. "44 rollback").</param>
+/// <param name="FailedByError">Failed and rolled-back machines per error (e.g. "rollback (44)").</param>
 public sealed record RolloutProgress(
     string? Target,
     long Total,

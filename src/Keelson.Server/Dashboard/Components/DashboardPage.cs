@@ -12,12 +12,9 @@ public abstract class DashboardPage : ComponentBase
     /// <summary>Ends the page's queries when the browser goes away.</summary>
     protected CancellationToken Aborted => HttpContext?.RequestAborted ?? CancellationToken.None;
 
-    /// <summary>Answers 404 while still rendering the page, which then says what was not found.</summary>
-    protected void NotFound()
-    {
-        if (HttpContext is { Response.HasStarted: false } context)
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-        }
-    }
+    [Inject]
+    public NavigationManager Navigation { get; set; } = default!;
+
+    /// <summary>Ends the page with 404 and the dashboard's not-found page, which names what was asked for.</summary>
+    protected void NotFound() => Navigation.NotFound();
 }

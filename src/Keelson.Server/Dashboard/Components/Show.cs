@@ -17,8 +17,8 @@ internal static class Show
 
     public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>An update_engine error code with its name: <c>44 (rollback)</c>.</summary>
-    public static string Error(long code) => $"{code.ToString(CultureInfo.InvariantCulture)} ({OmahaErrorCodes.Describe(code)})";
+    /// <summary>An update_engine error code with its name: <c>rollback (44)</c>.</summary>
+    public static string Error(long code) => OmahaErrorCodes.Describe(code);
 
     /// <summary>A status as a person reads it: "on hold", "update granted".</summary>
     public static string Status(string status) => status switch
