@@ -82,7 +82,15 @@ internal static class DashboardEndpoints
 
         var ui = app.MapGroup("/ui").ExcludeFromDescription();
         // Every post, the sign-in too, carries the form's anti-forgery token; the session cookie is SameSite=Strict besides.
+        // The anti-forgery middleware only records whether the token was right; an action that binds no form would
+        // run anyway, so every post is refused here unless the token was right.
         ui.WithMetadata(new RequireAntiforgeryTokenAttribute());
+        ui.AddEndpointFilter(async (context, next) =>
+            HttpMethods.IsPost(context.HttpContext.Request.Method)
+                && context.HttpContext.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true }
+                ? Results.Problem("the form's anti-forgery token is missing or wrong: reload the page and try again",
+                    statusCode: StatusCodes.Status400BadRequest, title: "Refused.")
+                : await next(context));
         ui.MapPost("/signin", SignInAsync).AllowAnonymous();
         var actions = ui.MapGroup("").RequireAuthorization();
         actions.MapPost("/signout", async (HttpContext context) =>
