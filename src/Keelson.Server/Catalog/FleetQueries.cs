@@ -33,7 +33,7 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                 var where = new StringBuilder("i.app_id = @appId");
                 if (query.Group is not null)
                 {
-                    where.Append(" AND g.name = @Group");
+                    where.Append(" AND i.group_id = (SELECT id FROM update_groups WHERE app_id = @appId AND name = @Group)");
                 }
 
                 if (query.Status is not null)
@@ -53,10 +53,18 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                 }
 
                 var parameters = new { appId, query.Group, query.Status, query.Version, like, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
-                const string From = " FROM instances i LEFT JOIN update_groups g ON g.id = i.group_id WHERE ";
-                var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*)" + From + where, parameters);
+                var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances i WHERE " + where, parameters);
+                // The page's keys first, from the sort's index alone, then their rows: a deep page skips index
+                // entries, not whole rows.
+                var groups = query.SortKey == "group" ? " LEFT JOIN update_groups g ON g.id = i.group_id" : "";
                 var rows = await connection.QueryAsync<InstanceRow, string?, InstanceInfo>(
-                    "SELECT i.*, g.name AS group_name" + From + where + " ORDER BY " + query.OrderBy() + " LIMIT @limit OFFSET @offset",
+                    $"""
+                    SELECT i.*, g.name AS group_name
+                    FROM (SELECT i.app_id, i.machine_id FROM instances i{groups} WHERE {where} ORDER BY {query.OrderBy()} LIMIT @limit OFFSET @offset) k
+                    JOIN instances i ON i.app_id = k.app_id AND i.machine_id = k.machine_id
+                    LEFT JOIN update_groups g ON g.id = i.group_id
+                    ORDER BY {query.OrderBy()}
+                    """,
                     ToInfo,
                     parameters,
                     splitOn: "group_name");

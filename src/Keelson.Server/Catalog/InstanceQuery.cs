@@ -44,12 +44,15 @@ public sealed record InstanceQuery(
 
     public string SortKey => Sort.TrimStart('-');
 
-    /// <summary>The ORDER BY clause; the machine id breaks ties so that pages never overlap.</summary>
+    /// <summary>
+    /// The ORDER BY clause; the machine id breaks ties so that pages never overlap, in the same direction, so that an
+    /// index on (app_id, column, machine_id) serves it either way.
+    /// </summary>
     internal string OrderBy()
     {
         var direction = Descending ? " DESC" : "";
         var column = s_columns[SortKey];
-        return column == "i.machine_id" ? column + direction : $"{column}{direction}, i.machine_id";
+        return column == "i.machine_id" ? column + direction : $"{column}{direction}, i.machine_id{direction}";
     }
 
     /// <summary>The search as a LIKE pattern (its wildcards escaped with <c>\</c>), or null.</summary>

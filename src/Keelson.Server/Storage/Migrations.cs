@@ -143,9 +143,10 @@ public static class Migrations
                 machines BIGINT NOT NULL,
                 PRIMARY KEY (group_id, bucket_seconds, bucket_start, dimension, value));
             CREATE INDEX ix_instances_rollout ON instances (app_id, group_id, status, version);
-            CREATE INDEX ix_instances_app_version ON instances (app_id, version);
-            CREATE INDEX ix_instances_app_status ON instances (app_id, status);
-            CREATE INDEX ix_instances_app_last_check ON instances (app_id, last_check_at);
+            CREATE INDEX ix_instances_app_version ON instances (app_id, version, machine_id);
+            CREATE INDEX ix_instances_app_status ON instances (app_id, status, machine_id);
+            CREATE INDEX ix_instances_app_last_check ON instances (app_id, last_check_at, machine_id);
+            DROP INDEX ix_instances_last_check;
             CREATE INDEX ix_activity_app_kind ON activity (app_id, kind, id);
             """),
     ];

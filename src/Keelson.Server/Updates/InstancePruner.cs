@@ -22,7 +22,9 @@ public sealed partial class InstancePruner(Database database, ServerOptions opti
                     """,
                     new { before },
                     transaction);
-                return await connection.ExecuteAsync("DELETE FROM instances WHERE last_check_at < @before", new { before }, transaction);
+                // By application, so that the (app_id, last_check_at) index finds them.
+                return await connection.ExecuteAsync(
+                    "DELETE FROM instances WHERE app_id IN (SELECT id FROM applications) AND last_check_at < @before", new { before }, transaction);
             },
             cancellationToken);
     }
