@@ -17,7 +17,7 @@ internal static class ServerCommand
         var retention = new Option<string>("--instance-retention") { Description = "prune machines not seen for this long", DefaultValueFactory = _ => "720h" };
         retention.Validators.Add(result => CliParsing.ValidateDuration(result, "--instance-retention"));
 
-        var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API)")
+        var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API, dashboard)")
         {
             data, listen, publicUrl, tokenFile, retention,
         };
@@ -55,6 +55,7 @@ internal static class ServerCommand
             await output.WriteLineAsync(options.AdminToken is null
                 ? $"admin token in {Path.GetFullPath(Path.Combine(options.DataDirectory, AdminToken.FileName))}"
                 : "admin token as given");
+            await output.WriteLineAsync($"dashboard: {KeelsonServer.Addresses(app)[0]}/ (sign in with the admin token)");
             await output.FlushAsync(ct);
             await app.WaitForShutdownAsync(CancellationToken.None);
             await app.DisposeAsync();

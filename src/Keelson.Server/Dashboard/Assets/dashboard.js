@@ -35,7 +35,7 @@
         busy = true;
         last = Date.now();
         try {
-            const response = await fetch(location.href, { credentials: "same-origin", headers: { "X-Keelson-Live": "1" } });
+            const response = await fetch(location.href, { credentials: "same-origin" });
             if (response.redirected || !response.ok) {
                 show("Live updates stopped: reload the page.");
                 return;
