@@ -262,8 +262,9 @@ public abstract class KeysApiTests : IAsyncLifetime
         var host = await StartAsync();
         var token = await host.NewTokenAsync();
 
-        // No waitIndex: from the next change on.
+        // No waitIndex: from the next change on - so the change is made once the watch is held, not before.
         var watch = host.GetAsync($"/{token}?recursive=true&wait=true");
+        await WaitUntilAsync(() => Task.FromResult(host.HeldWatches == 1));
         await host.PutAsync($"/{token}/{MemberA}?prevExist=false", "infra0=http://10.0.1.10:2380");
         var seen = await watch;
 
