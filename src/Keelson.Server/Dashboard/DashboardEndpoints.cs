@@ -83,6 +83,14 @@ internal static class DashboardEndpoints
         var ui = app.MapGroup("/ui").ExcludeFromDescription();
         // Every post, the sign-in too, carries the form's anti-forgery token; the session cookie is SameSite=Strict besides.
         ui.WithMetadata(new RequireAntiforgeryTokenAttribute());
+        // The antiforgery middleware only records its verdict; an endpoint that binds no form (pause, resume, free
+        // a slot, sign out) would act on a post without the token unless it is refused here.
+        ui.AddEndpointFilter(async (context, next) =>
+            HttpMethods.IsPost(context.HttpContext.Request.Method)
+            && context.HttpContext.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true }
+                ? Results.Problem("the form's anti-forgery token is missing or not valid: reload the page and try again",
+                    statusCode: StatusCodes.Status400BadRequest, title: "Bad Request.")
+                : await next(context));
         ui.MapPost("/signin", SignInAsync).AllowAnonymous();
         var actions = ui.MapGroup("").RequireAuthorization();
         actions.MapPost("/signout", async (HttpContext context) =>
