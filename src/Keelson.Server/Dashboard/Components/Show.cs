@@ -17,8 +17,15 @@ internal static class Show
 
     public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>An update_engine error code with its name: <c>44 (rollback)</c>.</summary>
-    public static string Error(long code) => $"{code.ToString(CultureInfo.InvariantCulture)} ({OmahaErrorCodes.Describe(code)})";
+    /// <summary>An update_engine error code with its name: <c>44 (rollback)</c>; a code without a name alone.</summary>
+    public static string Error(long code)
+    {
+        // Describe puts the code after the name ("rollback (44)"); here the code leads, so it is taken out of the name.
+        var text = code.ToString(CultureInfo.InvariantCulture);
+        var baseCode = OmahaErrorCodes.WithoutFlags(code).ToString(CultureInfo.InvariantCulture);
+        var name = OmahaErrorCodes.Describe(code).Replace($" ({baseCode})", "", StringComparison.Ordinal);
+        return name == "error " + baseCode ? text : $"{text} ({name})";
+    }
 
     /// <summary>A status as a person reads it: "on hold", "update granted".</summary>
     public static string Status(string status) => status switch
