@@ -33,6 +33,9 @@ public sealed class BrowserFixture : IAsyncLifetime
                 $"Chromium is not installed: {ChromiumPath} is missing. The dashboard tests drive Debian's browser; install it with 'apt-get install chromium'.");
         }
 
+        // A page shows the outcome of an action at once; the margin is for a small, busy CI machine. Tests of live
+        // updates give their own, shorter deadline.
+        Assertions.SetDefaultExpectTimeout(10_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
