@@ -35,31 +35,53 @@ internal sealed partial class LiveChanges(Database database, ServerOptions optio
     /// <summary>Counts a listener while the returned value is not disposed; changes are looked for only while someone listens.</summary>
     public IDisposable Listen()
     {
-        Interlocked.Increment(ref _listeners);
+        if (Interlocked.Increment(ref _listeners) == 1)
+        {
+            // The last mark is from before anyone listened; the first read after this one is the new reference.
+            lock (_gate)
+            {
+                _current = "";
+            }
+        }
+
         return new Listener(this);
     }
 
     /// <summary>The next change mark other than <paramref name="seen"/>, or null when none came within <paramref name="wait"/>.</summary>
     public async Task<string?> WaitForChangeAsync(string seen, TimeSpan wait, CancellationToken cancellationToken)
     {
-        Task<string> next;
-        lock (_gate)
+        var deadline = time.GetUtcNow() + wait;
+        while (true)
         {
-            if (_current.Length > 0 && _current != seen)
+            Task<string> next;
+            lock (_gate)
             {
-                return _current;
+                if (_current.Length > 0 && _current != seen)
+                {
+                    return _current;
+                }
+
+                next = _next.Task;
             }
 
-            next = _next.Task;
-        }
+            var left = deadline - time.GetUtcNow();
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
 
-        try
-        {
-            return await next.WaitAsync(wait, time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            return null;
+            try
+            {
+                // A new mark equal to the one the page has (the first read after a quiet spell) is no change.
+                if (await next.WaitAsync(left, time, cancellationToken) is var mark && mark != seen)
+                {
+                    return mark;
+                }
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
         }
     }
 

@@ -7,11 +7,12 @@ namespace Keelson.Server.Rollout;
 /// <summary>A group's rollout policy as an operator says it: "safe mode, at most 10 per hour, Mon-Fri 09:00-17:00 Europe/Berlin, ramp over 24 h".</summary>
 public static class PolicyWords
 {
-    public static string Describe(GroupInfo group)
+    /// <param name="withPause">Whether a paused group says so first (a page that shows the pause on its own leaves it out).</param>
+    public static string Describe(GroupInfo group, bool withPause = true)
     {
         ArgumentNullException.ThrowIfNull(group);
         var parts = new List<string>();
-        if (!group.UpdatesEnabled)
+        if (withPause && !group.UpdatesEnabled)
         {
             parts.Add(group.PausedReason is { Length: > 0 } reason ? $"paused ({reason})" : "paused");
         }

@@ -44,7 +44,10 @@
             const fresh = page.querySelector("main[data-live]");
             if (fresh) {
                 const open = [...main.querySelectorAll("details[open]")].map((d) => d.querySelector("summary")?.textContent);
+                // The outcome of the action that led to this page is sent once; the fetched copy no longer has it.
+                const flash = main.querySelector(":scope > p.flash");
                 main.innerHTML = fresh.innerHTML;
+                if (flash && !main.querySelector(":scope > p.flash")) { main.prepend(flash); }
                 for (const d of main.querySelectorAll("details")) {
                     if (open.includes(d.querySelector("summary")?.textContent)) { d.open = true; }
                 }

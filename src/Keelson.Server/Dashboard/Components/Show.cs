@@ -25,7 +25,7 @@ internal static class Show
     {
         InstanceStatus.UpdateGranted => "update granted",
         InstanceStatus.OnHold => "on hold",
-        InstanceStatus.Undefined => "checking in",
+        InstanceStatus.Undefined => "idle",
         _ => status.ToLowerInvariant(),
     };
 
