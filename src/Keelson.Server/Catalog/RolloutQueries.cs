@@ -62,7 +62,8 @@ public sealed class RolloutQueries(Database database, GroupService groups, Catal
 
     /// <summary>
     /// Machines of <paramref name="group"/> per version and status over the last <paramref name="span"/>: hourly
-    /// buckets, or minute buckets for a span of up to <see cref="FleetSampler.MinuteRetention"/>.
+    /// buckets, or minute buckets for a span of up to <see cref="FleetSampler.MinuteRetention"/>; the current bucket
+    /// counts the machines now.
     /// </summary>
     public async Task<Outcome<FleetTimeline>> TimelineAsync(string appId, string group, TimeSpan span, CancellationToken cancellationToken)
     {
@@ -98,6 +99,20 @@ public sealed class RolloutQueries(Database database, GroupService groups, Catal
                         [.. b.Where(r => r.Dimension == FleetSampler.VersionDimension).Select(r => new Tally(r.Value, r.Machines)).OrderBy(t => t.Name, VersionOrder.Instance)],
                         [.. b.Where(r => r.Dimension == FleetSampler.StatusDimension).Select(r => new Tally(r.Value, r.Machines)).OrderBy(t => StatusOrder(t.Name))]))
                     .ToList();
+
+                // The current bucket is the fleet as it is now, not as it was at the last sample.
+                var counts = (await CountAsync(connection, appId, group)).GetValueOrDefault(group) ?? [];
+                var nowMs = to.ToUnixTimeMilliseconds();
+                var current = CatalogService.FromMs(nowMs - (nowMs % (bucket * 1000L)));
+                buckets.RemoveAll(b => b.Start == current);
+                if (counts.Count > 0)
+                {
+                    buckets.Add(new TimelineBucket(
+                        current,
+                        [.. counts.GroupBy(c => c.Version).Select(v => new Tally(v.Key, v.Sum(c => c.Machines))).OrderBy(t => t.Name, VersionOrder.Instance)],
+                        [.. counts.GroupBy(c => c.Status).Select(s => new Tally(s.Key, s.Sum(c => c.Machines))).OrderBy(t => StatusOrder(t.Name))]));
+                }
+
                 return new FleetTimeline(group, bucket, from, to, buckets);
             },
             cancellationToken);

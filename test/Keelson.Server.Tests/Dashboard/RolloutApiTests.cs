@@ -55,7 +55,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_timeline_holds_one_sample_per_hour_and_the_last_hours_by_the_minute()
+    public async Task The_timeline_holds_one_sample_per_hour_and_the_last_hours_by_the_minute_and_the_current_bucket_is_now()
     {
         var sampler = _server.Services.GetRequiredService<FleetSampler>();
         await _server.CheckAsync("m1", "1.0.0", "beta");
@@ -67,6 +67,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
         _server.Time.Advance(TimeSpan.FromMinutes(1));
         await _server.CheckAsync("m4", "1.1.0", "beta");
         await sampler.SampleAsync(default);
+        await _server.CheckAsync("m5", "1.2.0", "beta");
 
         var week = (await _server.Http.GetFromJsonAsync<FleetTimeline>($"{_server.AppPath}/groups/beta/timeline", TestServer.Json))!;
         var hours = (await _server.Http.GetFromJsonAsync<FleetTimeline>($"{_server.AppPath}/groups/beta/timeline?span=3h", TestServer.Json))!;
@@ -74,7 +75,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
         Assert.Equal(FleetSampler.HourBucket, week.BucketSeconds);
         Assert.Equal(2, week.Buckets.Count);
         Assert.Equal([new Tally("1.0.0", 2)], week.Buckets[0].Versions);
-        Assert.Equal([new Tally("1.0.0", 2), new Tally("1.1.0", 2)], week.Buckets[1].Versions);  // the hour's last sample
+        Assert.Equal([new Tally("1.0.0", 2), new Tally("1.1.0", 2), new Tally("1.2.0", 1)], week.Buckets[1].Versions);  // now, not the last sample
         Assert.Equal(FleetSampler.MinuteBucket, hours.BucketSeconds);
         Assert.Equal(3, hours.Buckets.Count);
         Assert.Equal([new Tally(InstanceStatus.Undefined, 3)], hours.Buckets[1].Statuses);
