@@ -84,7 +84,9 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
                     first = await Task.WhenAny(run, host.RebootRequested);
                 }
 
-                if (first == run)
+                // An agent that reboots also returns: its run can be seen to end before the reboot request it made
+                // (whose continuations run asynchronously), so the request decides, not which task won the race.
+                if (first == run && !host.RebootRequested.IsCompleted)
                 {
                     // The agent ended without a reboot: a failure, or it was stopped.
                     await run;

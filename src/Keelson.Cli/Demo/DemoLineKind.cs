@@ -3,6 +3,9 @@ namespace Keelson.Cli.Demo;
 /// <summary>How a line of the story is shown.</summary>
 internal enum DemoLineKind
 {
+    /// <summary>A step of the story begins.</summary>
+    Step,
+
     /// <summary>Something the story set out to show has happened.</summary>
     Done,
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Spectre.Console;
 
 namespace Keelson.Cli.Demo;
@@ -8,23 +9,38 @@ namespace Keelson.Cli.Demo;
 /// </summary>
 internal static class DemoSession
 {
-    /// <summary>How long the process may wait at exit for the clean-up that Ctrl-C started.</summary>
+    /// <summary>How long the process may wait at exit for a clean-up still under way.</summary>
     private static readonly TimeSpan s_cleanUpAtExit = TimeSpan.FromSeconds(15);
 
     public static async Task RunAsync(DemoSettings settings, TextWriter output, CancellationToken cancellationToken)
     {
-        // After Ctrl-C, System.CommandLine returns from Main 2 s after cancelling the action, whether it has finished
-        // or not. Stopping a fleet and a server and removing the folder may take longer on a busy machine: the
-        // process waits for it on its way out, so that a temporary folder never stays behind.
+        // Ctrl-C, a closed terminal and SIGTERM end the demo, clean-up included. The demo catches them itself: the
+        // embedded server's host takes SIGINT and SIGTERM to stop only itself, and the agents take SIGHUP to reload
+        // their configuration, so left alone a demo would outlive its terminal.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        PosixSignalRegistration[] signals = [.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }.Select(signal =>
+            PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                _ = stop.CancelAsync();
+            }))];
+
+        // Should anything return from Main before the clean-up is done, the process waits for it on its way out,
+        // so that a temporary folder never stays behind.
         var cleanedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         EventHandler waitForCleanUp = (_, _) => cleanedUp.Task.Wait(s_cleanUpAtExit);
         AppDomain.CurrentDomain.ProcessExit += waitForCleanUp;
         try
         {
-            await RunAndCleanUpAsync(settings, output, TimeProvider.System, cancellationToken);
+            await RunAndCleanUpAsync(settings, output, TimeProvider.System, stop.Token);
         }
         finally
         {
+            foreach (var signal in signals)
+            {
+                signal.Dispose();
+            }
+
             cleanedUp.TrySetResult();
             AppDomain.CurrentDomain.ProcessExit -= waitForCleanUp;
         }
@@ -72,9 +88,9 @@ internal static class DemoSession
     private static void ShowServer(IDemoProgress display, DemoSettings settings, DemoWorkspace workspace, DemoServer server)
     {
         display.Line(DemoLineKind.Title,
-            $"Keelson demo: an update service, {settings.Machines} simulated machines on real disk images, releases moving alpha -> beta -> stable, and a bad one rolling back");
+            $"Keelson demo: {settings.Machines} machines on disk images, releases through alpha, beta and stable, a bad one rolling back");
         display.Line(DemoLineKind.Done,
-            $"Update service running, SQLite and payloads in {workspace.Root}{(workspace.IsTemporary ? " (temporary)" : "")}");
+            $"Update service running in this process; SQLite and payloads in {workspace.Root}{(workspace.IsTemporary ? " (temporary)" : "")}");
         display.Line(DemoLineKind.Note, $"dashboard:   {server.Url}");
         display.Line(DemoLineKind.Note, $"admin token: {server.Token}");
         display.Line(DemoLineKind.Command, $"export KEELSON_SERVER={server.Url} KEELSON_TOKEN={server.Token}");

@@ -54,8 +54,8 @@ internal sealed class DemoStory(
         Begin("Building the releases: ext4 usr images and signed payloads");
         var releases = await DemoReleases.BuildAsync(workspace.Releases, progress.Detail, cancellationToken);
         progress.Line(DemoLineKind.Done,
-            $"Built releases {releases.Start.Version}, {releases.Good.Version} and {releases.Bad.Version}: ext4 usr images (mkfs.ext4 -d) holding share/coreos/release, "
-            + $"payloads signed with a new key (id {releases.KeyId}); {releases.Bad.Version} carries share/keelson/fail-health and will fail its health check");
+            $"Built {releases.Start.Version}, {releases.Good.Version} and {releases.Bad.Version}: ext4 usr images with share/coreos/release, payloads signed with a new key ({releases.KeyId})");
+        progress.Line(DemoLineKind.Note, $"{releases.Bad.Version} carries share/keelson/fail-health: it will fail its health check");
         return releases;
     }
 
@@ -71,8 +71,7 @@ internal sealed class DemoStory(
         }
 
         progress.Line(DemoLineKind.Done,
-            $"Published {start.Version} (package {package.Id}); channels {string.Join(", ", DemoFleet.Groups)} point at it; "
-            + $"each group may reboot {RebootSlots} machines at a time, through the server's FleetLock");
+            $"Channels {string.Join(", ", DemoFleet.Groups)} point at {start.Version} (package {package.Id}); {RebootSlots} reboot slots per group in the server's FleetLock");
     }
 
     private async Task BootFleetAsync(DemoReleases releases, CancellationToken cancellationToken)
@@ -87,7 +86,7 @@ internal sealed class DemoStory(
             state => state.Instances.Count == settings.Machines && state.Instances.All(i => i.Version == version), cancellationToken);
         var groups = string.Join(", ", DemoFleet.Groups.Select(g => $"{Fleet.In(g).Count()} in {g}"));
         progress.Line(DemoLineKind.Done,
-            $"{settings.Machines} machines run {version} and check for updates every {Seconds(settings.CheckInterval)}: {groups}; each has its own GPT disk image and agent");
+            $"{settings.Machines} machines run {version}, each with its own disk image and agent, checking every {Seconds(settings.CheckInterval)}: {groups}");
     }
 
     private async Task<PackageInfo> ReachAlphaAsync(DemoRelease release, CancellationToken cancellationToken)
@@ -109,7 +108,7 @@ internal sealed class DemoStory(
             throw Failed($"channel {to} points at package {channel.PackageId}, not at {from}'s {package.Id}");
         }
 
-        progress.Line(DemoLineKind.Note, $"channel {to} now points at package {package.Id}: the very payload {from} ran, same bytes, same hashes");
+        progress.Line(DemoLineKind.Note, $"channel {to} points at package {package.Id}: the very payload {from} ran, same bytes, same hashes");
         await RollOutAsync(to, package.Version, cancellationToken);
     }
 
@@ -131,8 +130,8 @@ internal sealed class DemoStory(
                 waited.UnionWith(view.Busy.Where(m => m.Group == group && m.Phase == MachinePhase.WaitingForSlot).Select(m => m.Name));
             });
         progress.Line(DemoLineKind.Done,
-            $"{group} runs {version}: all {machines} machines updated and rebooted in turns - at most {mostHolders} of {RebootSlots} reboot slots held at once, "
-            + $"{waited.Count} machine{(waited.Count == 1 ? "" : "s")} waited for a slot ({Seconds(time.GetElapsedTime(began))})");
+            $"{group} runs {version}: {machines} machines rebooted in turns, at most {mostHolders} of {RebootSlots} slots held at once, "
+            + $"{waited.Count} waited for a slot ({Seconds(time.GetElapsedTime(began))})");
     }
 
     /// <summary>The bad release on alpha in safe mode; returns the machine that tried it.</summary>
@@ -153,8 +152,8 @@ internal sealed class DemoStory(
 
         var halted = await WaitAsync($"{first.Name} boots {bad}, fails its health check and the server halts {FirstGroup}",
             state => !state.Group(FirstGroup).UpdatesEnabled, cancellationToken);
-        progress.Line(DemoLineKind.Bad,
-            $"{first.Name} booted {bad} and failed its health check; the server halted {FirstGroup}: {halted.Group(FirstGroup).PausedReason}");
+        progress.Line(DemoLineKind.Bad, $"{first.Name} booted {bad} and failed its health check; the server halted {FirstGroup}");
+        progress.Line(DemoLineKind.Note, $"{FirstGroup} is paused: {halted.Group(FirstGroup).PausedReason}");
 
         progress.Detail($"{first.Name} reboots; the bootloader falls back to the slot that holds {good}");
         await WaitAsync($"{first.Name} falls back to {good} by itself and keeps its reboot slot", state =>
@@ -162,8 +161,7 @@ internal sealed class DemoStory(
             && state.Instances.Any(i => i.MachineId == first.MachineId && i.Version == good && IsRollback(i.LastErrorCode))
             && state.Holders(FirstGroup).Contains(first.MachineId), cancellationToken);
         progress.Line(DemoLineKind.Done,
-            $"{first.Name} fell back to {good} by itself: it reports error {OmahaErrorCodes.Rollback} (rolled back) and keeps its {FirstGroup} reboot slot, "
-            + $"so no other machine reboots into {bad}");
+            $"{first.Name} fell back to {good} by itself, reports error {OmahaErrorCodes.Rollback} (rolled back) and keeps its {FirstGroup} reboot slot");
 
         var state = await admin.ReadAsync(cancellationToken);
         var others = Fleet.In(FirstGroup).Where(m => m != first).ToList();
@@ -179,9 +177,9 @@ internal sealed class DemoStory(
 
     private void ShowWhatAnOperatorDoes(DemoMachine failed, string bad)
     {
-        progress.Line(DemoLineKind.Title, "What an operator does now, with the keelson CLI against this server:");
+        progress.Line(DemoLineKind.Title, "What an operator does now (the keelson CLI works against this server):");
         progress.Line(DemoLineKind.Command, $"export KEELSON_SERVER={server.Url} KEELSON_TOKEN={server.Token}");
-        progress.Line(DemoLineKind.Note, $"look at {failed.Name}: error {OmahaErrorCodes.Rollback}, rolled back from {bad}; its history says what happened");
+        progress.Line(DemoLineKind.Note, $"look at {failed.Name}: error {OmahaErrorCodes.Rollback}, rolled back from {bad}, and its history");
         progress.Line(DemoLineKind.Command, $"keelson instance show {failed.MachineId}");
         progress.Line(DemoLineKind.Note, $"once the cause is understood, free its reboot slot (until then no other {FirstGroup} machine reboots)");
         progress.Line(DemoLineKind.Command, $"keelson reboot-lock release {FirstGroup} {failed.MachineId}");

@@ -45,6 +45,8 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
         lock (_lock)
         {
             (_step, _detail, _stepStarted) = (title, "", _time.GetTimestamp());
+            // Also a heading in the scrollback, so that what stays on screen reads as the story.
+            _lines.Enqueue((DemoLineKind.Step, title));
         }
     }
 
@@ -87,8 +89,8 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
             // Lines are written through the live display's console, which prints them above the live area.
             foreach (var (kind, text) in TakeLines())
             {
-                _console.Write(Render(kind, text));
-                _console.WriteLine();
+                // Padded to the console's width: a line printed where the live area was must cover all of it.
+                _console.Write(new Padder(Render(kind, text), new Padding(0, 0, 0, 0)) { Expand = true });
             }
 
             if (stopping)
@@ -116,6 +118,7 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
         var escaped = Markup.Escape(text);
         return new Markup(kind switch
         {
+            DemoLineKind.Step => $"[yellow]→[/] [bold]{escaped}[/]",
             DemoLineKind.Done => $"[green]✓[/] {escaped}",
             DemoLineKind.Bad => $"[red]✗ {escaped}[/]",
             DemoLineKind.Command => $"    [aqua]{escaped}[/]",
@@ -167,10 +170,10 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
     private Grid Groups(FleetView fleet)
     {
         var grid = new Grid();
-        grid.AddColumn(new GridColumn().PadLeft(2));
+        grid.AddColumn(new GridColumn { Padding = new Padding(2, 0, 2, 0) });
         for (var i = 0; i < 4; i++)
         {
-            grid.AddColumn();
+            grid.AddColumn(new GridColumn { Padding = new Padding(0, 0, 2, 0) });
         }
 
         grid.AddRow(new Markup("[grey]group[/]"), new Markup("[grey]channel[/]"), new Markup("[grey]machines on it[/]"), new Text(""), new Markup("[grey]reboot slots[/]"));

@@ -40,7 +40,7 @@ internal sealed class PlainDemoDisplay : IDemoDisplay
         lock (_lock)
         {
             (_step, _detail, _stepStarted) = (title, "", _time.GetTimestamp());
-            Write($"→ {title}");
+            Write(Format(DemoLineKind.Step, title));
         }
     }
 
@@ -56,16 +56,19 @@ internal sealed class PlainDemoDisplay : IDemoDisplay
     {
         lock (_lock)
         {
-            Write(kind switch
-            {
-                DemoLineKind.Done => $"✓ {text}",
-                DemoLineKind.Bad => $"✗ {text}",
-                DemoLineKind.Command => $"    {text}",
-                DemoLineKind.Title => text,
-                _ => $"  {text}",
-            });
+            Write(Format(kind, text));
         }
     }
+
+    private static string Format(DemoLineKind kind, string text) => kind switch
+    {
+        DemoLineKind.Step => $"→ {text}",
+        DemoLineKind.Done => $"✓ {text}",
+        DemoLineKind.Bad => $"✗ {text}",
+        DemoLineKind.Command => $"    {text}",
+        DemoLineKind.Title => text,
+        _ => $"  {text}",
+    };
 
     public void Fleet(FleetView view)
     {
