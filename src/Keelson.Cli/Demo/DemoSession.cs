@@ -66,8 +66,9 @@ internal static class DemoSession
                 ? "Done (--exit-when-done)."
                 : $"The update service and the fleet keep running: dashboard {server.Url} - press Ctrl-C to stop{(workspace.IsTemporary ? " (the temporary folder is removed)" : "")}.");
         }
-        catch (CliException e) when (!cancellationToken.IsCancellationRequested)
+        catch (CliException e) when (!cancellationToken.IsCancellationRequested && Directory.Exists(workspace.Machines))
         {
+            // Once machines ran, what they and the server logged is where to look next.
             throw new CliException(workspace.IsTemporary
                 ? $"{e.Message}. Run with --data DIR to keep the machines and demo.log (the server's and agents' log) for a look"
                 : $"{e.Message}. The server's and agents' log: {log.Path}");

@@ -89,8 +89,7 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
             // Lines are written through the live display's console, which prints them above the live area.
             foreach (var (kind, text) in TakeLines())
             {
-                // Padded to the console's width: a line printed where the live area was must cover all of it.
-                _console.Write(new Padder(Render(kind, text), new Padding(0, 0, 0, 0)) { Expand = true });
+                _console.Write(Render(kind, text));
             }
 
             if (stopping)
@@ -113,18 +112,23 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
         }
     }
 
-    private static Markup Render(DemoLineKind kind, string text)
+    private static IRenderable Render(DemoLineKind kind, string text)
     {
+        if (kind == DemoLineKind.Command)
+        {
+            return new UnwrappedLine("    " + text, new Style(Color.Aqua));
+        }
+
         var escaped = Markup.Escape(text);
-        return new Markup(kind switch
+        // Padded to the console's width: a line printed where the live area was must cover all of it.
+        return new Padder(new Markup(kind switch
         {
             DemoLineKind.Step => $"[yellow]→[/] [bold]{escaped}[/]",
             DemoLineKind.Done => $"[green]✓[/] {escaped}",
             DemoLineKind.Bad => $"[red]✗ {escaped}[/]",
-            DemoLineKind.Command => $"    [aqua]{escaped}[/]",
             DemoLineKind.Title => $"[bold]{escaped}[/]",
             _ => $"  [grey]{escaped}[/]",
-        });
+        }), new Padding(0, 0, 0, 0)) { Expand = true };
     }
 
     private IRenderable RenderLive()

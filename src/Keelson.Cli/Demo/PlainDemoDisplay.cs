@@ -9,7 +9,7 @@ namespace Keelson.Cli.Demo;
 /// </summary>
 internal sealed class PlainDemoDisplay : IDemoDisplay
 {
-    private static readonly TimeSpan s_heartbeat = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan s_heartbeat = TimeSpan.FromSeconds(1.2);
     private static readonly TimeSpan s_fleetLineGap = TimeSpan.FromSeconds(0.5);
     private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(250);
 
