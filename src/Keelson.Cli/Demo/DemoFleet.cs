@@ -21,10 +21,12 @@ internal sealed class DemoFleet : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _runs = [];
     private readonly List<IDisposable> _owned = [];
+    private readonly TimeProvider _time;
 
-    private DemoFleet(IReadOnlyList<DemoMachine> machines)
+    private DemoFleet(IReadOnlyList<DemoMachine> machines, TimeProvider time)
     {
         Machines = machines;
+        _time = time;
     }
 
     public IReadOnlyList<DemoMachine> Machines { get; }
@@ -34,7 +36,7 @@ internal sealed class DemoFleet : IAsyncDisposable
     /// (alpha-01, beta-01, stable-01, alpha-02...), so that every group has its share.
     /// </summary>
     public static async Task<DemoFleet> CreateAsync(
-        string directory, int count, string image, string publicKey, Uri server, Action<string> detail, CancellationToken cancellationToken)
+        string directory, int count, string image, string publicKey, Uri server, Action<string> detail, TimeProvider time, CancellationToken cancellationToken)
     {
         var machines = new List<DemoMachine>();
         for (var i = 0; i < count; i++)
@@ -58,7 +60,7 @@ internal sealed class DemoFleet : IAsyncDisposable
             machines.Add(new DemoMachine(machine, name, group, machineId));
         }
 
-        return new DemoFleet(machines);
+        return new DemoFleet(machines, time);
     }
 
     public IEnumerable<DemoMachine> In(string group) => Machines.Where(m => m.Group == group);
@@ -89,7 +91,7 @@ internal sealed class DemoFleet : IAsyncDisposable
     {
         await _stop.CancelAsync();
         // Agents stop at once when cancelled; one stuck in a slow disk write must not hold the demo's end.
-        await Task.WhenAll(_runs).WaitAsync(s_stopTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_runs).WaitAsync(s_stopTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var owned in _owned)
         {
             owned.Dispose();

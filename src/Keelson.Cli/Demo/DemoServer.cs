@@ -17,10 +17,12 @@ internal sealed class DemoServer : IAsyncDisposable
     private static readonly TimeSpan s_stopTimeout = TimeSpan.FromSeconds(2);
 
     private readonly WebApplication _app;
+    private readonly TimeProvider _time;
 
-    private DemoServer(WebApplication app, Uri url, string token)
+    private DemoServer(WebApplication app, Uri url, string token, TimeProvider time)
     {
         _app = app;
+        _time = time;
         Url = url;
         Token = token;
     }
@@ -31,7 +33,8 @@ internal sealed class DemoServer : IAsyncDisposable
     /// <summary>The admin API's bearer token (also in DATA/admin-token).</summary>
     public string Token { get; }
 
-    public static async Task<DemoServer> StartAsync(string dataDirectory, IReadOnlyList<Uri> listen, DemoLog log, CancellationToken cancellationToken)
+    public static async Task<DemoServer> StartAsync(
+        string dataDirectory, IReadOnlyList<Uri> listen, DemoLog log, TimeProvider time, CancellationToken cancellationToken)
     {
         var options = new ServerOptions { DataDirectory = dataDirectory };
         foreach (var address in listen)
@@ -42,7 +45,7 @@ internal sealed class DemoServer : IAsyncDisposable
         WebApplication app;
         try
         {
-            app = await KeelsonServer.BuildAsync(options, cancellationToken: cancellationToken);
+            app = await KeelsonServer.BuildAsync(options, time, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -67,7 +70,7 @@ internal sealed class DemoServer : IAsyncDisposable
         }
 
         var token = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, AdminToken.FileName), cancellationToken)).Trim();
-        return new DemoServer(app, Reachable(new Uri(KeelsonServer.Addresses(app)[0])), token);
+        return new DemoServer(app, Reachable(new Uri(KeelsonServer.Addresses(app)[0])), token, time);
     }
 
     /// <summary>
@@ -106,7 +109,7 @@ internal sealed class DemoServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(s_stopTimeout);
+        using var timeout = new CancellationTokenSource(s_stopTimeout, _time);
         try
         {
             await _app.StopAsync(timeout.Token);

@@ -50,7 +50,7 @@ internal static class DemoSession
     {
         using var workspace = DemoWorkspace.Create(settings.DataDirectory);
         using var log = new DemoLog(workspace.LogPath, time);
-        await using var server = await DemoServer.StartAsync(workspace.Root, settings.Listen, log, cancellationToken);
+        await using var server = await DemoServer.StartAsync(workspace.Root, settings.Listen, log, time, cancellationToken);
         workspace.Keep();
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });

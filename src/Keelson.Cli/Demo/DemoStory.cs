@@ -79,7 +79,7 @@ internal sealed class DemoStory(
         var version = releases.Start.Version;
         Begin($"Booting {settings.Machines} machines on {version}");
         _fleet = await DemoFleet.CreateAsync(
-            workspace.Machines, settings.Machines, releases.Start.Image, releases.PublicKeyPath, server.Url, progress.Detail, cancellationToken);
+            workspace.Machines, settings.Machines, releases.Start.Image, releases.PublicKeyPath, server.Url, progress.Detail, time, cancellationToken);
         _fleet.Start(settings.CheckInterval, settings.RebootDowntime, log);
         progress.Detail("each machine boots (gptprio on its disk image) and its agent makes its first update check");
         await WaitAsync($"every machine checks in running {version}",

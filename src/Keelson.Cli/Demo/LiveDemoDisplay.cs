@@ -120,15 +120,16 @@ internal sealed class LiveDemoDisplay : IDemoDisplay
         }
 
         var escaped = Markup.Escape(text);
-        // Padded to the console's width: a line printed where the live area was must cover all of it.
-        return new Padder(new Markup(kind switch
+        var markup = kind switch
         {
             DemoLineKind.Step => $"[yellow]→[/] [bold]{escaped}[/]",
             DemoLineKind.Done => $"[green]✓[/] {escaped}",
             DemoLineKind.Bad => $"[red]✗ {escaped}[/]",
             DemoLineKind.Title => $"[bold]{escaped}[/]",
             _ => $"  [grey]{escaped}[/]",
-        }), new Padding(0, 0, 0, 0)) { Expand = true };
+        };
+        // Padded to the console's width: a line printed where the live area was must cover all of it.
+        return new Padder(new Markup(markup), new Padding(0, 0, 0, 0)) { Expand = true };
     }
 
     private IRenderable RenderLive()
