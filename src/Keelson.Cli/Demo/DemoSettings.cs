@@ -31,6 +31,9 @@ internal sealed record DemoSettings(int Machines, double Speed, string? DataDire
 
     public TimeSpan RebootDowntime => s_rebootDowntime / Speed;
 
+    /// <summary>The longest wait of an agent between two tries for a reboot slot (MachineRunner: five check intervals).</summary>
+    public TimeSpan LongestLockRetry => CheckInterval * 5;
+
     /// <summary>How long one step of the story may take before the demo gives up on it.</summary>
     public TimeSpan StepTimeout => s_stepTimeout / Speed > s_minStepTimeout ? s_stepTimeout / Speed : s_minStepTimeout;
 }

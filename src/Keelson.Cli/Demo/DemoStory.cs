@@ -20,6 +20,7 @@ internal sealed class DemoStory(
     public const int RebootSlots = 2;
 
     private const string FirstGroup = "alpha";
+    private const int MaxBusyInMessage = 8;
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(300);
 
     private DemoFleet? _fleet;
@@ -117,6 +118,9 @@ internal sealed class DemoStory(
     {
         var began = time.GetTimestamp();
         var machines = Fleet.In(group).Count();
+        // Machines reboot a slotful at a time: each further turn may take a reboot and the longest lock retry.
+        var turns = (machines + RebootSlots - 1) / RebootSlots;
+        var deadline = settings.StepTimeout + (turns - 1) * (settings.RebootDowntime + settings.LongestLockRetry);
         var mostHolders = 0;
         var waited = new HashSet<string>();
         progress.Detail($"the {group} machines download and install {version}, then take turns for the {RebootSlots} reboot slots");
@@ -124,6 +128,7 @@ internal sealed class DemoStory(
             $"every {group} machine runs {version}",
             state => state.In(group).Count(i => i.Version == version && i.Status == InstanceStatus.Complete) == machines,
             cancellationToken,
+            deadline,
             view =>
             {
                 mostHolders = Math.Max(mostHolders, view.Groups.Single(g => g.Name == group).SlotHolders.Count);
@@ -197,10 +202,12 @@ internal sealed class DemoStory(
     /// Polls the admin API until <paramref name="reached"/> holds, showing the fleet each time; past the step's
     /// deadline, or when a machine stops, the story ends with <paramref name="what"/> and where the fleet is.
     /// </summary>
+    /// <param name="deadline">How long the step may take; <see cref="DemoSettings.StepTimeout"/> when null.</param>
     /// <param name="watch">Sees every view of the fleet on the way, to count what the step's outcome reports.</param>
     private async Task<ServerState> WaitAsync(
-        string what, Func<ServerState, bool> reached, CancellationToken cancellationToken, Action<FleetView>? watch = null)
+        string what, Func<ServerState, bool> reached, CancellationToken cancellationToken, TimeSpan? deadline = null, Action<FleetView>? watch = null)
     {
+        var timeout = deadline ?? settings.StepTimeout;
         var began = time.GetTimestamp();
         while (true)
         {
@@ -218,10 +225,10 @@ internal sealed class DemoStory(
                 throw Failed($"{what} did not happen: {failure}");
             }
 
-            if (time.GetElapsedTime(began) > settings.StepTimeout)
+            if (time.GetElapsedTime(began) > timeout)
             {
-                var busy = FleetText.Busy(view);
-                throw Failed($"{what} did not happen within {Seconds(settings.StepTimeout)}; {FleetText.Groups(view)}{(busy.Length > 0 ? "; " + busy : "")}");
+                var busy = FleetText.Busy(view, MaxBusyInMessage);
+                throw Failed($"{what} did not happen within {Seconds(timeout)}; {FleetText.Groups(view)}{(busy.Length > 0 ? "; " + busy : "")}");
             }
 
             await Task.Delay(s_poll, time, cancellationToken);

@@ -9,7 +9,7 @@ internal static class FleetText
     public static string Groups(FleetView view) => string.Join(", ", view.Groups.Select(Group));
 
     /// <summary>E.g. "alpha-07 downloading 1.1.0 40%; alpha-10 1.1.0 installed; waiting for a reboot slot" (empty when all are idle).</summary>
-    public static string Busy(FleetView view, int max = int.MaxValue)
+    public static string Busy(FleetView view, int max)
     {
         var shown = view.Busy.Take(max).Select(m => $"{m.Name} {m.What}");
         var more = view.Busy.Count > max ? string.Create(CultureInfo.InvariantCulture, $"; {view.Busy.Count - max} more busy") : "";

@@ -9,6 +9,7 @@ namespace Keelson.Cli.Demo;
 /// </summary>
 internal sealed class PlainDemoDisplay : IDemoDisplay
 {
+    private const int MaxBusyShown = 6;
     private static readonly TimeSpan s_heartbeat = TimeSpan.FromSeconds(1.2);
     private static readonly TimeSpan s_fleetLineGap = TimeSpan.FromSeconds(0.5);
     private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(250);
@@ -117,7 +118,7 @@ internal sealed class PlainDemoDisplay : IDemoDisplay
 
     private static string FleetLine(FleetView view)
     {
-        var busy = FleetText.Busy(view);
+        var busy = FleetText.Busy(view, MaxBusyShown);
         return FleetText.Groups(view) + (busy.Length > 0 ? " | " + busy : "");
     }
 
