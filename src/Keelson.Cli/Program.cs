@@ -43,6 +43,7 @@ internal static class Program
             LockCommands.Create(),
             RebootLockCommands.Create(),
             FleetLockCommands.Create(),
+            DemoCommand.Create(),
         };
         return root;
     }

@@ -13,6 +13,12 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
     /// <summary>How a run ended.</summary>
     public sealed record Outcome(bool Reached, string Version, string Slot, int Boots, string Why);
 
+    /// <summary>
+    /// How long the machine is down between the agent's reboot and the next boot; none by default. A real reboot
+    /// takes a while, and a reboot slot is held all that time: a fleet shown to people needs that to be seen.
+    /// </summary>
+    public TimeSpan RebootDowntime { get; init; } = TimeSpan.Zero;
+
     /// <param name="checkInterval">The agent's first-check delay and check interval.</param>
     /// <param name="untilVersion">Stop once the machine runs this version, marked good and reported.</param>
     /// <param name="boots">Stop once this many boots (of this run) are done: settled and checked.</param>
@@ -78,7 +84,9 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
                     first = await Task.WhenAny(run, host.RebootRequested);
                 }
 
-                if (first == run)
+                // An agent that reboots also returns: its run can be seen to end before the reboot request it made
+                // (whose continuations run asynchronously), so the request decides, not which task won the race.
+                if (first == run && !host.RebootRequested.IsCompleted)
                 {
                     // The agent ended without a reboot: a failure, or it was stopped.
                     await run;
@@ -88,6 +96,10 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
                 var next = await host.RebootRequested;
                 await StopAsync(stop, run);
                 await output.WriteLineAsync($"reboot: the agent asked for a reboot (USR-{next.Name} is expected next)");
+                if (RebootDowntime > TimeSpan.Zero)
+                {
+                    await Task.Delay(RebootDowntime, deadline.Token);
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
