@@ -26,7 +26,7 @@ internal static class DemoCommand
         });
         var speed = new Option<double>("--speed")
         {
-            Description = "how fast the story runs: 2 makes the machines check in twice as often (and each step's deadline half as long)",
+            Description = "how fast the story runs: 2 makes the machines check in and reboot twice as fast, and gives each step half as long",
             DefaultValueFactory = _ => 1,
         };
         speed.Validators.Add(result =>

@@ -82,7 +82,14 @@ internal static class DemoSession
         if (!settings.ExitWhenDone)
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await output.WriteLineAsync(workspace.IsTemporary ? $"Stopping; removing {workspace.Root}." : $"Stopping; {workspace.Root} is kept.");
+            try
+            {
+                await output.WriteLineAsync(workspace.IsTemporary ? $"Stopping; removing {workspace.Root}." : $"Stopping; {workspace.Root} is kept.");
+            }
+            catch (IOException)
+            {
+                // The terminal is gone (the demo was hung up): the clean-up goes on without a word.
+            }
         }
     }
 
