@@ -98,7 +98,8 @@ public sealed class MachineTests(ITestOutputHelper log)
         while (kills < 20)
         {
             var name = $"m{++machines}";
-            if (machines > 8)
+            // A kill that misses (the update was already done) moves to a fresh machine; a busy machine misses more often.
+            if (machines > 14)
             {
                 throw new XunitException($"only {kills} kills landed during an update in {machines - 1} machines");
             }

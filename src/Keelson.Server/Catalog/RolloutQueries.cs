@@ -9,7 +9,7 @@ using Keelson.Server.Updates;
 namespace Keelson.Server.Catalog;
 
 /// <summary>Where rollouts stand: per group, the rollout bar and its breakdowns, and machines per version and status over time.</summary>
-public sealed class RolloutQueries(Database database, GroupService groups, CatalogService catalog, TimeProvider time)
+public sealed class RolloutQueries(Database database, InstanceTouches touches, GroupService groups, CatalogService catalog, TimeProvider time)
 {
     /// <summary>How many package changes of each channel the overview shows.</summary>
     public const int ChannelHistoryLength = 5;
@@ -23,6 +23,8 @@ public sealed class RolloutQueries(Database database, GroupService groups, Catal
             return list.Error!;
         }
 
+        // Machines seen for the first time are written in batches; they count once written.
+        await touches.FlushAsync(cancellationToken);
         var progress = await database.ReadAsync(connection => CountAsync(connection, appId, null), cancellationToken);
         return list.Value!.Select(g => new GroupRollout(g, PolicyWords.Describe(g), Progress(g, progress.GetValueOrDefault(g.Name)))).ToList();
     }
@@ -36,6 +38,7 @@ public sealed class RolloutQueries(Database database, GroupService groups, Catal
             return info.Error!;
         }
 
+        await touches.FlushAsync(cancellationToken);
         var progress = await database.ReadAsync(connection => CountAsync(connection, appId, group), cancellationToken);
         return new GroupRollout(info.Value!, PolicyWords.Describe(info.Value!), Progress(info.Value!, progress.GetValueOrDefault(group)));
     }
@@ -75,6 +78,7 @@ public sealed class RolloutQueries(Database database, GroupService groups, Catal
         var bucket = span <= FleetSampler.MinuteRetention ? FleetSampler.MinuteBucket : FleetSampler.HourBucket;
         var to = time.GetUtcNow();
         var from = to - span;
+        await touches.FlushAsync(cancellationToken);
         return await database.ReadAsync<Outcome<FleetTimeline>>(
             async connection =>
             {

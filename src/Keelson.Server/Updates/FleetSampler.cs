@@ -10,7 +10,7 @@ namespace Keelson.Server.Updates;
 /// rollout over time: one sample per minute kept for <see cref="MinuteRetention"/>, and the last sample of each hour
 /// kept as long as instances are. Several replicas write the same counts, so a sample is an idempotent replace.
 /// </summary>
-public sealed partial class FleetSampler(Database database, ServerOptions options, TimeProvider time, ILogger<FleetSampler> logger)
+public sealed partial class FleetSampler(Database database, InstanceTouches touches, ServerOptions options, TimeProvider time, ILogger<FleetSampler> logger)
     : BackgroundService
 {
     public const int MinuteBucket = 60;
@@ -21,10 +21,12 @@ public sealed partial class FleetSampler(Database database, ServerOptions option
     public static readonly TimeSpan MinuteRetention = TimeSpan.FromHours(3);
 
     /// <summary>Takes one sample now into the current minute and hour buckets; returns the rows written.</summary>
-    public Task<int> SampleAsync(CancellationToken cancellationToken)
+    public async Task<int> SampleAsync(CancellationToken cancellationToken)
     {
+        // Machines seen for the first time are written in batches; a sample counts them once written.
+        await touches.FlushAsync(cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return database.WriteAsync(
+        return await database.WriteAsync(
             async (connection, transaction) =>
             {
                 var counts = (await connection.QueryAsync<(string GroupId, string Status, string Version, long Machines)>(
