@@ -52,7 +52,12 @@ internal static class FleetSeed
                     """,
                     rows.SelectMany(r => statuses.Select((s, k) => new
                     {
-                        r.AppId, r.MachineId, r.GroupId, Status = s, Version = s_versions[1], UpdateVersion = s_versions[2],
+                        r.AppId,
+                        r.MachineId,
+                        r.GroupId,
+                        Status = s,
+                        Version = s_versions[1],
+                        UpdateVersion = s_versions[2],
                         CreatedAt = r.FirstSeenAt + (k * 60_000L),
                     })),
                     transaction);
@@ -60,8 +65,12 @@ internal static class FleetSeed
                     "INSERT INTO activity (app_id, kind, severity, group_name, channel_name, version, machine_id, message, created_at) VALUES (@App, @kind, 'Info', @group, @group, @version, NULL, @message, @at)",
                     Enumerable.Range(0, 2000).Select(i => new
                     {
-                        App, kind = i % 10 == 0 ? ActivityKind.ChannelPackageUpdated : ActivityKind.GroupUpdated, group = s_groups[i % 3].Group,
-                        version = s_versions[i % 4], message = $"change {i}", at = nowMs - ((2000 - i) * 300_000L),
+                        App,
+                        kind = i % 10 == 0 ? ActivityKind.ChannelPackageUpdated : ActivityKind.GroupUpdated,
+                        group = s_groups[i % 3].Group,
+                        version = s_versions[i % 4],
+                        message = $"change {i}",
+                        at = nowMs - ((2000 - i) * 300_000L),
                     }),
                     transaction);
                 await connection.ExecuteAsync(
