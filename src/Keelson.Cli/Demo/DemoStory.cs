@@ -186,9 +186,10 @@ internal sealed class DemoStory(
         progress.Line(DemoLineKind.Command, $"export KEELSON_SERVER={server.Url} KEELSON_TOKEN={server.Token}");
         progress.Line(DemoLineKind.Note, $"look at {failed.Name}: error {OmahaErrorCodes.Rollback}, rolled back from {bad}, and its history");
         progress.Line(DemoLineKind.Command, $"keelson instance show {failed.MachineId}");
+        progress.Line(DemoLineKind.Note, $"or on the dashboard: {new Uri(server.Url, $"machines/{failed.MachineId}")} and {new Uri(server.Url, $"groups/{FirstGroup}")}");
         progress.Line(DemoLineKind.Note, $"once the cause is understood, free its reboot slot (until then no other {FirstGroup} machine reboots)");
         progress.Line(DemoLineKind.Command, $"keelson reboot-lock release {FirstGroup} {failed.MachineId}");
-        progress.Line(DemoLineKind.Note, $"once a fixed release is on the {FirstGroup} channel, let the group update again");
+        progress.Line(DemoLineKind.Note, $"once a fixed release is on the {FirstGroup} channel, let the group update again (the dashboard's group page has the button too)");
         progress.Line(DemoLineKind.Command, $"keelson group resume {FirstGroup}");
     }
 
