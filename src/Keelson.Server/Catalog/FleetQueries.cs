@@ -133,7 +133,7 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
         return await database.ReadAsync(read, cancellationToken);
     }
 
-    private static CatalogError? CheckPage(int page, int perPage) =>
+    internal static CatalogError? CheckPage(int page, int perPage) =>
         page < 1 ? CatalogError.Invalid("page", "page counts from 1")
         : perPage is < 1 or > MaxPerPage ? CatalogError.Invalid("perPage", $"perPage must be 1 to {MaxPerPage}")
         : null;

@@ -33,12 +33,11 @@ public sealed record InstanceQuery(
 
     /// <summary>Why the query cannot run, or null.</summary>
     public CatalogError? Check() =>
-        Page < 1 ? CatalogError.Invalid("page", "page counts from 1")
-        : PerPage is < 1 or > FleetQueries.MaxPerPage ? CatalogError.Invalid("perPage", $"perPage must be 1 to {FleetQueries.MaxPerPage}")
-        : Search is { Length: > MaxSearchLength } ? CatalogError.Invalid("q", $"the search is longer than {MaxSearchLength} characters")
+        FleetQueries.CheckPage(Page, PerPage)
+        ?? (Search is { Length: > MaxSearchLength } ? CatalogError.Invalid("q", $"the search is longer than {MaxSearchLength} characters")
         : !s_columns.ContainsKey(Sort.TrimStart('-'))
             ? CatalogError.Invalid("sort", $"sort '{Names.Shorten(Sort)}' is not one of {string.Join(", ", SortKeys)} (a leading - sorts descending)")
-        : null;
+        : null);
 
     public bool Descending => Sort.StartsWith('-');
 

@@ -106,7 +106,7 @@ internal static class DashboardEndpoints
         actions.MapPost("/groups/{group}/policy", (HttpContext context, string group, [FromForm] PolicyForm form, GroupService groups, CancellationToken ct) =>
             ActAsync(context, GroupPage(group), groups.UpdateAsync(AppId, group, form.ToRequest(), ct), g => $"Policy of {group} saved: {Rollout.PolicyWords.Describe(g)}."));
         actions.MapPost("/channels/{channel}/promote", (HttpContext context, string channel, [FromForm] PromoteForm form, CatalogService catalog, CancellationToken ct) =>
-            ActAsync(context, LocalOr(form.ReturnUrl), catalog.PromoteAsync(AppId, channel, new PromoteRequest(form.From, form.Force), ct),
+            ActAsync(context, DashboardSession.LocalPath(form.ReturnUrl), catalog.PromoteAsync(AppId, channel, new PromoteRequest(form.From, form.Force), ct),
                 c => $"Channel {channel} now serves {c.Version}, promoted bit for bit from {form.From}."));
         actions.MapPost("/reboot-slots/{group}/holders/{id}/free", (HttpContext context, string group, string id, SqlFleetLockStore store, CancellationToken ct) =>
             ActAsync(context, "/reboot-slots", FreeSlotAsync(store, group, id, ct), _ => $"The reboot slot that {id} held in {group} is free."));
@@ -177,8 +177,6 @@ internal static class DashboardEndpoints
     }
 
     private static string GroupPage(string group) => "/groups/" + Uri.EscapeDataString(group);
-
-    private static string LocalOr(string? returnUrl) => DashboardSession.LocalPath(returnUrl);
 
     /// <summary>The sign-in form.</summary>
     internal sealed class SignInForm
