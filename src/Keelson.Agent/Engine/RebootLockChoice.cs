@@ -31,9 +31,11 @@ public sealed class RebootLockChoice : IDisposable
 
     public string Why { get; }
 
-    public static async Task<RebootLockChoice> ChooseAsync(UpdateConfig config, HttpClient http, CancellationToken cancellationToken)
+    /// <param name="localEtcd">Where best-effort looks for this machine's own etcd: <see cref="EtcdSettings.DefaultEndpoint"/> unless told.</param>
+    public static async Task<RebootLockChoice> ChooseAsync(UpdateConfig config, HttpClient http, CancellationToken cancellationToken, Uri? localEtcd = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        localEtcd ??= EtcdSettings.DefaultEndpoint;
         var locks = config.Locks;
         switch (config.RebootStrategy)
         {
@@ -50,18 +52,18 @@ public sealed class RebootLockChoice : IDisposable
             return Etcd(configured, locks.EtcdGroup, "best-effort: etcd-lock, because LOCKSMITHD_ENDPOINT is set");
         }
 
-        var local = new EtcdSettings([EtcdSettings.DefaultEndpoint]) { CallTimeout = s_probeTimeout };
+        var local = new EtcdSettings([localEtcd]) { CallTimeout = s_probeTimeout };
         var connection = EtcdConnection.Create(local);
         try
         {
             await connection.GetAsync(EtcdSemaphore.KeyFor(locks.EtcdGroup), cancellationToken);
             var semaphore = new EtcdSemaphore(connection, locks.EtcdGroup);
-            return new RebootLockChoice(RebootStrategy.EtcdLock, semaphore, $"best-effort: etcd-lock, because etcd answers at {EtcdSettings.DefaultEndpoint}", connection);
+            return new RebootLockChoice(RebootStrategy.EtcdLock, semaphore, $"best-effort: etcd-lock, because etcd answers at {localEtcd}", connection);
         }
         catch (RebootLockException)
         {
             connection.Dispose();
-            return new RebootLockChoice(RebootStrategy.Reboot, null, $"best-effort: reboot, because no etcd endpoint is configured and none answers at {EtcdSettings.DefaultEndpoint}", null);
+            return new RebootLockChoice(RebootStrategy.Reboot, null, $"best-effort: reboot, because no etcd endpoint is configured and none answers at {localEtcd}", null);
         }
     }
 

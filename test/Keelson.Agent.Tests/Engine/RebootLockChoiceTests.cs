@@ -1,8 +1,8 @@
-using System.Net.Sockets;
 using Keelson.Agent.Configuration;
 using Keelson.Agent.Engine;
 using Keelson.Coordination.FleetLock;
 using Keelson.Coordination.Locks;
+using Keelson.IntegrationTests.Harness;
 
 namespace Keelson.Agent.Tests.Engine;
 
@@ -25,20 +25,6 @@ public sealed class RebootLockChoiceTests : IDisposable
     }
 
     private Task<RebootLockChoice> ChooseAsync(string conf) => RebootLockChoice.ChooseAsync(Config(conf), _http, CancellationToken.None);
-
-    private static async Task<bool> SomethingListensOnTheEtcdPortAsync()
-    {
-        using var probe = new TcpClient();
-        try
-        {
-            await probe.ConnectAsync("127.0.0.1", 2379).WaitAsync(TimeSpan.FromSeconds(2));
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or TimeoutException)
-        {
-            return false;
-        }
-    }
 
     [Theory]
     [InlineData("reboot", RebootStrategy.Reboot)]
@@ -96,27 +82,27 @@ public sealed class RebootLockChoiceTests : IDisposable
     }
 
     [Fact]
-    public async Task Best_effort_alone_reboots_unless_etcd_answers_on_this_machine()
+    public async Task Best_effort_alone_reboots_when_no_etcd_answers_on_the_local_address()
     {
-        var listening = await SomethingListensOnTheEtcdPortAsync();
+        var nothing = new Uri($"http://127.0.0.1:{LoopbackPorts.Next()}");
 
-        using var choice = await ChooseAsync("REBOOT_STRATEGY=best-effort\n");
+        using var choice = await RebootLockChoice.ChooseAsync(Config("REBOOT_STRATEGY=best-effort\n"), _http, CancellationToken.None, nothing);
 
-        if (listening)
-        {
-            // This machine runs etcd on its default address: best-effort must find it.
-            Assert.Equal(RebootStrategy.EtcdLock, choice.Strategy);
-            Assert.IsType<EtcdSemaphore>(choice.Lock);
-            Assert.StartsWith("best-effort: etcd-lock, because etcd answers at http://127.0.0.1:2379", choice.Why, StringComparison.Ordinal);
-        }
-        else
-        {
-            Assert.Equal(RebootStrategy.Reboot, choice.Strategy);
-            Assert.Null(choice.Lock);
-            Assert.StartsWith(
-                "best-effort: reboot, because no etcd endpoint is configured and none answers at http://127.0.0.1:2379",
-                choice.Why,
-                StringComparison.Ordinal);
-        }
+        Assert.Equal(RebootStrategy.Reboot, choice.Strategy);
+        Assert.Null(choice.Lock);
+        Assert.Equal($"best-effort: reboot, because no etcd endpoint is configured and none answers at {nothing}", choice.Why);
+    }
+
+    [Fact]
+    public async Task Best_effort_alone_takes_the_etcd_lock_when_etcd_answers_on_the_local_address()
+    {
+        await using var etcd = await EtcdCluster.StartStaticAsync(1);
+        var local = etcd.Members[0].ClientUrl;
+
+        using var choice = await RebootLockChoice.ChooseAsync(Config("REBOOT_STRATEGY=best-effort\n"), _http, CancellationToken.None, local);
+
+        Assert.Equal(RebootStrategy.EtcdLock, choice.Strategy);
+        Assert.IsType<EtcdSemaphore>(choice.Lock);
+        Assert.Equal($"best-effort: etcd-lock, because etcd answers at {local}", choice.Why);
     }
 }

@@ -49,9 +49,14 @@ public sealed class TestFleet(KeelsonProcess keelson, int fillerBytes)
         await keelson.SucceedAsync("package", "publish", "--version", version, "--file", payload);
     }
 
+    /// <summary>
+    /// A simulated machine following <paramref name="group"/>. Unless <paramref name="options"/> choose a reboot
+    /// strategy, it reboots without a lock: the default, best-effort, would probe 127.0.0.1:2379 and take part in
+    /// whatever etcd this computer happens to run there.
+    /// </summary>
     public Task CreateMachineAsync(string name, string group, params string[] options) =>
         keelson.SucceedAsync(["machine", "create", name, "--image", Image("1.0.0"), "--server", keelson.Server!.Url.ToString(),
-            "--group", group, "--pubkey", "sign.key.pub", .. options]);
+            "--group", group, "--pubkey", "sign.key.pub", .. options.Contains("--reboot-strategy") ? [] : (string[])["--reboot-strategy", "reboot"], .. options]);
 
     public async Task<JsonElement> InstanceAsync(string machine)
     {
