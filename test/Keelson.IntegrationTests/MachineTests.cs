@@ -338,7 +338,10 @@ public sealed class MachineTests(ITestOutputHelper log)
 
         var run = keelson.Start(["machine", "run", "m1", "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "60s"]);
         await run.WaitForLineAsync(line => line.Contains("group beta", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        await File.WriteAllTextAsync(conf, good.Replace("GROUP=beta", "GROUP=alpha\nREBOOT_STRATEGY=sometimes", StringComparison.Ordinal));
+        Assert.Contains("REBOOT_STRATEGY=reboot", good, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(conf, good
+            .Replace("GROUP=beta", "GROUP=alpha", StringComparison.Ordinal)
+            .Replace("REBOOT_STRATEGY=reboot", "REBOOT_STRATEGY=sometimes", StringComparison.Ordinal));
         await HangUpAsync(run);
         await run.WaitForLineAsync(line => line.Contains("Configuration not reloaded", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         await File.WriteAllTextAsync(conf, good.Replace("GROUP=beta", "GROUP=alpha", StringComparison.Ordinal));
