@@ -29,6 +29,7 @@ internal static class Program
         var root = new RootCommand("Keelson keeps fleets of Linux machines up to date: A/B image updates over Omaha, channels, rollouts.")
         {
             ServerCommand.Create(),
+            StatusCommand.Create(),
             PackageCommands.Create(),
             ChannelCommands.Create(),
             GroupCommands.Create(),

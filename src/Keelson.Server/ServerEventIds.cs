@@ -7,4 +7,14 @@ internal static class ServerEventIds
     public const int LastChecksNotRecorded = 2;
     public const int FleetSampleFailed = 3;
     public const int LiveChangesFailed = 4;
+
+    // What an operator follows in the log: the fleet's updates and the catalog's changes, at Information.
+    public const int UpdateGranted = 10;
+    public const int UpdateFailed = 11;
+    public const int GroupHalted = 12;
+    public const int GroupPaused = 13;
+    public const int GroupResumed = 14;
+    public const int PackagePublished = 20;
+    public const int ChannelMoved = 21;
+    public const int Deleted = 22;
 }

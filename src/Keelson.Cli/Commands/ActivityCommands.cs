@@ -25,8 +25,9 @@ internal static class ActivityCommands
                 return;
             }
 
+            var now = TimeProvider.System.GetUtcNow();
             output.Table(["AT", "KIND", "SEVERITY", "GROUP", "CHANNEL", "VERSION", "MESSAGE"],
-                result.Items.Select(a => (IReadOnlyList<string?>)[Format.Time(a.At), a.Kind, a.Severity, a.Group, a.Channel, a.Version, a.Message]));
+                result.Items.Select(a => (IReadOnlyList<string?>)[Format.TimeAndAge(a.At, now), a.Kind, a.Severity, a.Group, a.Channel, a.Version, a.Message]));
         }));
         return command;
     }

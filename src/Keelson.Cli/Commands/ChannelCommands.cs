@@ -4,11 +4,11 @@ using Keelson.Server.Api.Contracts;
 
 namespace Keelson.Cli.Commands;
 
-/// <summary><c>keelson channel list | set | promote | create</c></summary>
+/// <summary><c>keelson channel list | set | promote | create | delete</c></summary>
 internal static class ChannelCommands
 {
     public static Command Create() => AdminOptions.Group("channel", "point channels at versions and promote between them",
-        List(), Set(), Promote(), CreateChannel());
+        List(), Set(), Promote(), CreateChannel(), Delete());
 
     private static Command List()
     {
@@ -23,8 +23,9 @@ internal static class ChannelCommands
                 return;
             }
 
+            var now = TimeProvider.System.GetUtcNow();
             output.Table(["CHANNEL", "VERSION", "PACKAGE", "UPDATED"],
-                channels.Select(c => (IReadOnlyList<string?>)[c.Name, c.Version, c.PackageId, Format.Time(c.UpdatedAt)]));
+                channels.Select(c => (IReadOnlyList<string?>)[c.Name, c.Version, c.PackageId, Format.TimeAndAge(c.UpdatedAt, now)]));
         }));
         return command;
     }
@@ -72,6 +73,13 @@ internal static class ChannelCommands
             Print(parse, result);
         }));
         return command;
+    }
+
+    private static Command Delete()
+    {
+        var name = new Argument<string>("NAME") { Description = "the channel to delete; no group may follow it" };
+        return DeleteCommand.Create("delete a channel no group follows (its package stays published)", name,
+            parse => $"{AdminOptions.AppPath(parse)}/channels/{Uri.EscapeDataString(parse.GetValue(name)!)}");
     }
 
     private static void Print(ParseResult parse, ChannelInfo channel)

@@ -5,12 +5,12 @@ using Keelson.Server.Api.Contracts;
 
 namespace Keelson.Cli.Commands;
 
-/// <summary><c>keelson group list | show | create | update | pause | resume</c></summary>
+/// <summary><c>keelson group list | show | create | update | pause | resume | delete</c></summary>
 internal static class GroupCommands
 {
     public static Command Create() => AdminOptions.Group("group", "groups of machines and their rollout policy",
         List(), Show(), CreateGroup(), Update(), Toggle("pause", "stop offering updates to the group", "pause"),
-        Toggle("resume", "offer updates again (also after safe mode halted the group)", "resume"));
+        Toggle("resume", "offer updates again (also after safe mode halted the group)", "resume"), Delete());
 
     private static Command List()
     {
@@ -85,6 +85,17 @@ internal static class GroupCommands
         return command;
     }
 
+    private static Command Delete()
+    {
+        var name = new Argument<string>("NAME") { Description = "the group to delete" };
+        var force = new Option<bool>("--force")
+        {
+            Description = "delete it with its machines: each is held back at its next check until a group or channel named like its track exists",
+        };
+        return DeleteCommand.Create("delete a group; one with machines in it only with --force", name,
+            parse => GroupPath(parse, parse.GetValue(name)!) + (parse.GetValue(force) ? "?force=true" : ""), force);
+    }
+
     private static string GroupPath(ParseResult parse, string name) => $"{AdminOptions.AppPath(parse)}/groups/{Uri.EscapeDataString(name)}";
 
     private static string Percent(double share) => (share * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
@@ -107,7 +118,7 @@ internal static class GroupCommands
             ("windows", g.Windows.Count == 0 ? "always open" : string.Join("; ", g.Windows)),
             ("time zone", g.TimeZone),
             ("ramp", g.Ramp == "0" ? "none" : $"{g.Ramp}, now at {Percent(g.RolloutShare)}"),
-            ("rollout started", Format.Time(g.RolloutStartedAt)),
+            ("rollout started", Format.TimeAndAge(g.RolloutStartedAt, TimeProvider.System.GetUtcNow())),
         ]);
     }
 

@@ -38,9 +38,10 @@ internal static class InstanceCommands
                 return;
             }
 
+            var now = TimeProvider.System.GetUtcNow();
             output.Table(["MACHINE", "ALIAS", "IP", "GROUP", "VERSION", "STATUS", "REASON", "LAST CHECK"],
                 result.Items.Select(i => (IReadOnlyList<string?>)[
-                    i.MachineId, i.Alias.Length == 0 ? null : i.Alias, i.Ip, i.Group, i.Version, i.Status, i.StatusReason, Format.Time(i.LastCheckAt)]));
+                    i.MachineId, i.Alias.Length == 0 ? null : i.Alias, i.Ip, i.Group, i.Version, i.Status, i.StatusReason, Format.Ago(i.LastCheckAt, now)]));
             var shown = result.Items.Count;
             output.Line(string.Create(CultureInfo.InvariantCulture,
                 $"{shown} of {result.Total} machines (page {result.PageNumber}, {result.PerPage} per page)"));
@@ -64,13 +65,14 @@ internal static class InstanceCommands
             }
 
             var i = detail.Instance;
+            var now = TimeProvider.System.GetUtcNow();
             output.Fields([
                 ("machine", i.MachineId), ("alias", i.Alias), ("ip", i.Ip), ("group", i.Group), ("track", i.Track),
                 ("version", i.Version), ("status", i.Status), ("reason", i.StatusReason), ("update", i.UpdateVersion),
-                ("granted", Format.Time(i.UpdateGrantedAt)), ("last error", i.LastError), ("oem", $"{i.Oem} {i.OemVersion}".Trim()),
+                ("granted", Format.TimeAndAge(i.UpdateGrantedAt, now)), ("last error", i.LastError), ("oem", $"{i.Oem} {i.OemVersion}".Trim()),
                 ("board", i.Board), ("aleph", i.AlephVersion),
                 ("ramp place", (i.RampPlace * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%"),
-                ("first seen", Format.Time(i.FirstSeenAt)), ("last check", Format.Time(i.LastCheckAt)),
+                ("first seen", Format.TimeAndAge(i.FirstSeenAt, now)), ("last check", Format.TimeAndAge(i.LastCheckAt, now)),
             ]);
             output.Line("");
             output.Table(["AT", "STATUS", "VERSION", "UPDATE", "MESSAGE"],

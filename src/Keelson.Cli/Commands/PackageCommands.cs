@@ -4,10 +4,10 @@ using Keelson.Server.Api.Contracts;
 
 namespace Keelson.Cli.Commands;
 
-/// <summary><c>keelson package publish | list</c></summary>
+/// <summary><c>keelson package publish | list | show | delete</c></summary>
 internal static class PackageCommands
 {
-    public static Command Create() => AdminOptions.Group("package", "publish and list payload packages", Publish(), List());
+    public static Command Create() => AdminOptions.Group("package", "publish, list and delete payload packages", Publish(), List(), Show(), Delete());
 
     private static Command Publish()
     {
@@ -55,19 +55,47 @@ internal static class PackageCommands
                     new ExternalPackageRequest(parse.GetValue(version), parse.GetValue(url), parse.GetValue(size), parse.GetValue(sha1), parse.GetValue(sha256)), ct);
             }
 
-            var output = AdminOptions.Output(parse);
-            if (parse.GetValue(AdminOptions.Json))
-            {
-                output.Json(package);
-                return;
-            }
-
-            output.Fields([
-                ("version", package.Version), ("id", package.Id), ("url", package.Url), ("size", package.Size.ToString(Format.Invariant)),
-                ("sha1", package.Sha1), ("sha256", package.Sha256),
-            ]);
+            Print(parse, package);
         }));
         return command;
+    }
+
+    private static Command Show()
+    {
+        var version = new Argument<string>("VERSION") { Description = "the published version" };
+        var command = new Command("show", "one published package: size, hashes, where machines download it") { version };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var packages = await AdminOptions.Client(parse).GetAsync<List<PackageInfo>>(AdminOptions.AppPath(parse) + "/packages", ct);
+            var wanted = parse.GetValue(version)!;
+            Print(parse, packages.Find(p => p.Version == wanted)
+                ?? throw new CliException($"no package with version {wanted}; 'keelson package list' shows the published ones"));
+        }));
+        return command;
+    }
+
+    private static Command Delete()
+    {
+        var version = new Argument<string>("VERSION") { Description = "the version to delete; no channel may point at it" };
+        return DeleteCommand.Create("delete a published version and the payload file the server hosts for it", version,
+            parse => $"{AdminOptions.AppPath(parse)}/packages/{Uri.EscapeDataString(parse.GetValue(version)!)}");
+    }
+
+    private static void Print(ParseResult parse, PackageInfo package)
+    {
+        var output = AdminOptions.Output(parse);
+        if (parse.GetValue(AdminOptions.Json))
+        {
+            output.Json(package);
+            return;
+        }
+
+        output.Fields([
+            ("version", package.Version), ("id", package.Id), ("url", package.Url),
+            ("size", $"{Format.Size(package.Size)} ({package.Size.ToString(Format.Invariant)} bytes)"),
+            ("sha1", package.Sha1), ("sha256", package.Sha256),
+            ("published", Format.TimeAndAge(package.CreatedAt, TimeProvider.System.GetUtcNow())),
+        ]);
     }
 
     private static Command List()
@@ -83,9 +111,10 @@ internal static class PackageCommands
                 return;
             }
 
+            var now = TimeProvider.System.GetUtcNow();
             output.Table(
                 ["VERSION", "SIZE", "SHA256", "URL", "PUBLISHED"],
-                packages.Select(p => (IReadOnlyList<string?>)[p.Version, p.Size.ToString(Format.Invariant), p.Sha256, p.Url, Format.Time(p.CreatedAt)]));
+                packages.Select(p => (IReadOnlyList<string?>)[p.Version, Format.Size(p.Size), p.Sha256, p.Url, Format.TimeAndAge(p.CreatedAt, now)]));
         }));
         return command;
     }

@@ -63,7 +63,7 @@ public sealed class EtcdFleetLockStore : IFleetLockStore
             var holders = current.Semaphore.Holders ?? [];
             if (holders.Contains(id, StringComparer.Ordinal))
             {
-                return LockOutcome.Granted;
+                return LockOutcome.StillHeld;
             }
 
             var slots = Slots.For(group);

@@ -2,9 +2,10 @@ namespace Keelson.Coordination.FleetLock;
 
 /// <summary>
 /// What a FleetLock server answers, as values: the HTTP status, and on failure the JSON error body. 200 (with an
-/// empty body) is the only success. <see cref="Summary"/> says what happened, for the server's log.
+/// empty body) is the only success. <see cref="Summary"/> says what happened, for the server's log;
+/// <see cref="Changed"/> tells a slot taken or released from a request that found things as they were.
 /// </summary>
-public sealed record FleetLockResponse(int StatusCode, FleetLockError? Error, string Summary)
+public sealed record FleetLockResponse(int StatusCode, FleetLockError? Error, string Summary, bool Changed = false)
 {
     public const int Ok = 200;
     public const int BadRequest = 400;
@@ -17,7 +18,7 @@ public sealed record FleetLockResponse(int StatusCode, FleetLockError? Error, st
     /// <summary>The JSON body: the error, or null for a success (which has no body).</summary>
     public string? Body => Error?.ToJson();
 
-    public static FleetLockResponse Success(string summary) => new(Ok, null, summary);
+    public static FleetLockResponse Success(string summary, bool changed) => new(Ok, null, summary, changed);
 
     public static FleetLockResponse Failure(int statusCode, FleetLockError error) => new(statusCode, error, error.Value);
 

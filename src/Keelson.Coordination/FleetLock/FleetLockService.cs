@@ -41,16 +41,22 @@ public sealed class FleetLockService(IFleetLockStore store)
                 case FleetLockOperation.PreReboot:
                     var outcome = await _store.LockAsync(request.Group, request.Id, cancellationToken);
                     return outcome.Acquired
-                        ? FleetLockResponse.Success($"'{request.Id}' holds a reboot slot of group '{request.Group}'")
+                        ? FleetLockResponse.Success(
+                            outcome.AlreadyHeld
+                                ? $"'{request.Id}' still holds its reboot slot of group '{request.Group}'"
+                                : $"'{request.Id}' took a reboot slot of group '{request.Group}'",
+                            changed: !outcome.AlreadyHeld)
                         : FleetLockResponse.Failure(FleetLockResponse.Conflict, new FleetLockError(
                             FleetLockErrorKinds.SemaphoreFull,
                             outcome.Detail.Length > 0 ? outcome.Detail : $"every reboot slot of group '{request.Group}' is held"));
 
                 case FleetLockOperation.SteadyState:
                     var released = await _store.UnlockAsync(request.Group, request.Id, cancellationToken);
-                    return FleetLockResponse.Success(released
-                        ? $"'{request.Id}' released its reboot slot of group '{request.Group}'"
-                        : $"'{request.Id}' held no reboot slot of group '{request.Group}'");
+                    return FleetLockResponse.Success(
+                        released
+                            ? $"'{request.Id}' released its reboot slot of group '{request.Group}'"
+                            : $"'{request.Id}' held no reboot slot of group '{request.Group}'",
+                        changed: released);
 
                 default:
                     throw new ArgumentOutOfRangeException(nameof(operation), operation, "not a FleetLock operation");

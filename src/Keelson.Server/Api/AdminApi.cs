@@ -49,6 +49,11 @@ internal static class AdminApi
             .Accepts<ExternalPackageRequest>("application/json", "application/octet-stream")
             .Produces<PackageInfo>(StatusCodes.Status201Created)
             .WithDescription("application/octet-stream: the payload itself, with ?version=V&name=FILE; application/json: a payload hosted elsewhere.");
+        app.MapDelete("/packages/{version}", async (string appId, string version, CatalogService catalog, CancellationToken ct) =>
+                ApiResults.From(await catalog.DeletePackageAsync(AppId(appId), version, ct)))
+            .Produces<DeletedInfo>()
+            .WithDescription("Deletes a version and the payload file this server hosts for it; 409 while a channel points at it "
+                + "or machines are downloading it.");
 
         app.MapGet("/channels", async (string appId, CatalogService catalog, CancellationToken ct) =>
                 ApiResults.From(await catalog.ListChannelsAsync(AppId(appId), ct)))
@@ -65,6 +70,10 @@ internal static class AdminApi
                 WithBodyAsync<PromoteRequest>(request, async body => ApiResults.From(
                     await catalog.PromoteAsync(AppId(appId), channel, body, ct)), ct))
             .Accepts<PromoteRequest>("application/json").Produces<ChannelInfo>();
+        app.MapDelete("/channels/{channel}", async (string appId, string channel, CatalogService catalog, CancellationToken ct) =>
+                ApiResults.From(await catalog.DeleteChannelAsync(AppId(appId), channel, ct)))
+            .Produces<DeletedInfo>()
+            .WithDescription("Deletes a channel; 409 while a group follows it. Its package stays published.");
 
         app.MapGet("/groups", async (string appId, GroupService groups, CancellationToken ct) =>
                 ApiResults.From(await groups.ListAsync(AppId(appId), ct)))
@@ -80,6 +89,14 @@ internal static class AdminApi
                 WithBodyAsync<GroupRequest>(request, async body => ApiResults.From(
                     await groups.UpdateAsync(AppId(appId), group, body, ct)), ct))
             .Accepts<GroupRequest>("application/json").Produces<GroupInfo>();
+        app.MapDelete("/groups/{group}", async (string appId, string group, HttpRequest request, GroupService groups, CancellationToken ct) =>
+            {
+                var force = ApiResults.QueryBool(request, "force");
+                return force.IsOk ? ApiResults.From(await groups.DeleteAsync(AppId(appId), group, force.Value, ct)) : ApiResults.Problem(force.Error!);
+            })
+            .Produces<DeletedInfo>()
+            .WithDescription("Deletes a group; 409 while machines are in it, unless force=true: they are then held back at their next "
+                + "check until a group or channel named like their track exists.");
         app.MapPost("/groups/{group}/pause", async (string appId, string group, GroupService groups, CancellationToken ct) =>
                 ApiResults.From(await groups.PauseAsync(AppId(appId), group, ct)))
             .Produces<GroupInfo>();

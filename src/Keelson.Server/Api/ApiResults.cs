@@ -78,6 +78,15 @@ internal static class ApiResults
             : CatalogError.Invalid(name, $"{name} '{Names.Shorten(text)}' is not a whole number");
     }
 
+    /// <summary>A true/false query parameter, false when absent.</summary>
+    public static Outcome<bool> QueryBool(HttpRequest request, string name)
+    {
+        var text = request.Query[name].ToString();
+        return text.Length == 0 ? false
+            : bool.TryParse(text, out var value) ? value
+            : CatalogError.Invalid(name, $"{name} '{Names.Shorten(text)}' must be true or false");
+    }
+
     private static string FirstSentence(string message)
     {
         var end = message.IndexOf(". ", StringComparison.Ordinal);

@@ -5,11 +5,13 @@ using Keelson.Server.Api.Contracts;
 using Keelson.Server.Payloads;
 using Keelson.Server.Storage;
 using Keelson.Server.Updates;
+using Microsoft.Extensions.Logging;
 
 namespace Keelson.Server.Catalog;
 
 /// <summary>Applications, packages and channels: publishing a version and pointing channels at it.</summary>
-public sealed class CatalogService(Database database, PayloadStore payloads, PayloadUrls urls, GroupCache groups, TimeProvider time)
+public sealed partial class CatalogService(
+    Database database, PayloadStore payloads, PayloadUrls urls, GroupCache groups, TimeProvider time, ILogger<CatalogService> logger)
 {
     public Task<IReadOnlyList<ApplicationInfo>> ListApplicationsAsync(CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<ApplicationInfo>>(
@@ -126,8 +128,9 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
         return await InsertPackageAsync(package, () => { }, cancellationToken);
     }
 
-    private Task<Outcome<PackageInfo>> InsertPackageAsync(PackageRow package, Action commitFile, CancellationToken cancellationToken) =>
-        database.WriteAsync<Outcome<PackageInfo>>(
+    private async Task<Outcome<PackageInfo>> InsertPackageAsync(PackageRow package, Action commitFile, CancellationToken cancellationToken)
+    {
+        var outcome = await database.WriteAsync<Outcome<PackageInfo>>(
             async (connection, transaction) =>
             {
                 if (await CheckNewPackageAsync(connection, transaction, package.AppId, package.Version) is { } refused)
@@ -149,6 +152,13 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
                 return ToInfo(package);
             },
             cancellationToken);
+        if (outcome.IsOk)
+        {
+            LogPublished(package.Version, package.AppId, package.FileName, package.Size, package.ExternalUrl ?? "this server");
+        }
+
+        return outcome;
+    }
 
     private static async Task<CatalogError?> CheckNewPackageAsync(DbConnection connection, DbTransaction? transaction, string appId, string version)
     {
@@ -221,7 +231,7 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
             return invalid;
         }
 
-        return await database.WriteAsync<Outcome<ChannelInfo>>(
+        return Reported(await database.WriteAsync<Outcome<ChannelMove>>(
             async (connection, transaction) =>
             {
                 var package = await connection.QuerySingleOrDefaultAsync<PackageRow>(
@@ -235,7 +245,7 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
 
                 return await PointChannelAsync(connection, transaction, appId, channelName, package, request.Force, $"set to {package.Version}");
             },
-            cancellationToken);
+            cancellationToken));
     }
 
     /// <summary>Points channel <paramref name="to"/> at the very package channel <c>From</c> has: same bytes, same hashes.</summary>
@@ -246,7 +256,7 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
             return invalid;
         }
 
-        return await database.WriteAsync<Outcome<ChannelInfo>>(
+        return Reported(await database.WriteAsync<Outcome<ChannelMove>>(
             async (connection, transaction) =>
             {
                 var from = await FindChannelAsync(connection, transaction, appId, request.From!);
@@ -265,10 +275,21 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
                 var package = await connection.QuerySingleAsync<PackageRow>("SELECT * FROM packages WHERE id = @PackageId", from, transaction);
                 return await PointChannelAsync(connection, transaction, appId, to, package, request.Force, $"promoted from {from.Name}");
             },
-            cancellationToken);
+            cancellationToken));
     }
 
-    private async Task<Outcome<ChannelInfo>> PointChannelAsync(
+    /// <summary>Logs a committed channel move; a channel already at the package moved nowhere.</summary>
+    private Outcome<ChannelInfo> Reported(Outcome<ChannelMove> move)
+    {
+        if (move.Value is { Change: { } change } moved)
+        {
+            LogChannelMoved(moved.Info.Name, moved.Info.Version!, change);
+        }
+
+        return move.IsOk ? move.Value!.Info : move.Error!;
+    }
+
+    private async Task<Outcome<ChannelMove>> PointChannelAsync(
         DbConnection connection, DbTransaction transaction, string appId, string channelName, PackageRow package, bool force, string how)
     {
         var channel = await FindChannelAsync(connection, transaction, appId, channelName);
@@ -280,7 +301,7 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
         var now = time.GetUtcNow();
         if (channel.PackageId == package.Id)
         {
-            return new ChannelInfo(channel.Name, package.Version, package.Id, FromMs(channel.UpdatedAt));
+            return new ChannelMove(new ChannelInfo(channel.Name, package.Version, package.Id, FromMs(channel.UpdatedAt)), null);
         }
 
         var current = channel.PackageId is null
@@ -303,11 +324,138 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
             new { packageId = package.Id, nowMs, id = channel.Id },
             transaction);
         groups.Invalidate();
-        var was = current is null ? "" : $" (was {current.Version})";
+        var change = current is null ? how : $"{how} (was {current.Version})";
         await LogAsync(connection, transaction, appId, ActivityKind.ChannelPackageUpdated,
-            $"channel {channel.Name} {how}{was}", now, channel: channel.Name, version: package.Version);
-        return new ChannelInfo(channel.Name, package.Version, package.Id, now);
+            $"channel {channel.Name} {change}", now, channel: channel.Name, version: package.Version);
+        return new ChannelMove(new ChannelInfo(channel.Name, package.Version, package.Id, now), change);
     }
+
+    /// <summary>
+    /// Deletes a published version and, when this server hosts it, its payload file. Refused while a channel points
+    /// at it (machines would be offered it) or while machines are downloading it.
+    /// </summary>
+    public async Task<Outcome<DeletedInfo>> DeletePackageAsync(string appId, string version, CancellationToken cancellationToken)
+    {
+        if (Names.CheckVersion("version", version) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var now = time.GetUtcNow();
+        PackageRow? deleted = null;
+        var outcome = await database.WriteAsync<Outcome<DeletedInfo>>(
+            async (connection, transaction) =>
+            {
+                var package = await connection.QuerySingleOrDefaultAsync<PackageRow>(
+                    "SELECT * FROM packages WHERE app_id = @appId AND version = @version", new { appId, version }, transaction);
+                if (package is null)
+                {
+                    return await ApplicationTable.ExistsAsync(connection, transaction, appId)
+                        ? CatalogError.NotFound($"no package with version {version}; 'keelson package list' shows the published ones")
+                        : UnknownApplication(appId);
+                }
+
+                var channels = (await connection.QueryAsync<string>(
+                    "SELECT name FROM channels WHERE package_id = @Id ORDER BY name", package, transaction)).ToList();
+                if (channels.Count > 0)
+                {
+                    return CatalogError.Conflict(
+                        $"package {version} is what {Plural(channels.Count, "channel")} {string.Join(", ", channels)} "
+                        + $"{(channels.Count == 1 ? "points" : "point")} at; point {(channels.Count == 1 ? "it" : "them")} at another version first "
+                        + "(keelson channel set CHANNEL --version V)");
+                }
+
+                // A grant older than its group's update timeout no longer counts as in progress (the rollout gate's rule).
+                var downloading = await connection.ExecuteScalarAsync<long>(
+                    """
+                    SELECT COUNT(*) FROM instances i JOIN update_groups g ON g.id = i.group_id
+                    WHERE i.app_id = @appId AND i.update_version = @version AND i.status IN @downloading
+                      AND i.update_granted_at > @nowMs - g.update_timeout_seconds * 1000
+                    """,
+                    new { appId, version, downloading = new[] { InstanceStatus.UpdateGranted, InstanceStatus.Downloading }, nowMs = now.ToUnixTimeMilliseconds() },
+                    transaction);
+                if (downloading > 0)
+                {
+                    return CatalogError.Conflict(
+                        $"{Plural(downloading, "machine")} {(downloading == 1 ? "is" : "are")} downloading package {version} now; "
+                        + "delete it once they are done ('keelson instance list --version' and --status show them)");
+                }
+
+                await connection.ExecuteAsync(
+                    "UPDATE update_groups SET rollout_package_id = NULL WHERE rollout_package_id = @Id", package, transaction);
+                await connection.ExecuteAsync("DELETE FROM packages WHERE id = @Id", package, transaction);
+                groups.Invalidate();
+                var what = package.ExternalUrl is null ? $"its payload file ({package.Size} bytes) removed" : $"its payload at {package.ExternalUrl} is not touched";
+                var message = $"package {version} deleted; {what}";
+                await LogAsync(connection, transaction, appId, ActivityKind.PackageDeleted, message, now, version: version);
+                deleted = package;
+                return new DeletedInfo("package", version, 0, message);
+            },
+            cancellationToken);
+
+        if (deleted is not null)
+        {
+            // The row is gone before the file: a crash in between leaves an unused file, never a package without one.
+            if (deleted.ExternalUrl is null)
+            {
+                payloads.Delete(deleted.Id);
+            }
+
+            LogDeleted("package", version, outcome.Value!.Message);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Deletes a channel that no group follows; the package it points at stays published.</summary>
+    public async Task<Outcome<DeletedInfo>> DeleteChannelAsync(string appId, string name, CancellationToken cancellationToken)
+    {
+        if (Names.CheckName("channel", name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var outcome = await database.WriteAsync<Outcome<DeletedInfo>>(
+            async (connection, transaction) =>
+            {
+                var channel = await FindChannelAsync(connection, transaction, appId, name);
+                if (channel is null)
+                {
+                    return await ApplicationTable.ExistsAsync(connection, transaction, appId)
+                        ? CatalogError.NotFound($"no channel named {name}; 'keelson channel list' shows them")
+                        : UnknownApplication(appId);
+                }
+
+                var followers = (await connection.QueryAsync<string>(
+                    "SELECT name FROM update_groups WHERE channel_id = @Id ORDER BY name", channel, transaction)).ToList();
+                if (followers.Count > 0)
+                {
+                    var them = string.Join(", ", followers);
+                    return CatalogError.Conflict(
+                        $"channel {name} is followed by {Plural(followers.Count, "group")} {them}; change or delete "
+                        + $"{(followers.Count == 1 ? $"group {them}" : "those groups")} first "
+                        + "(keelson group update GROUP --channel OTHER, or keelson group delete GROUP)");
+                }
+
+                await connection.ExecuteAsync("DELETE FROM channels WHERE id = @Id", channel, transaction);
+                groups.Invalidate();
+                var version = channel.PackageId is null
+                    ? null
+                    : await connection.ExecuteScalarAsync<string>("SELECT version FROM packages WHERE id = @PackageId", channel, transaction);
+                var message = version is null ? $"channel {name} deleted" : $"channel {name} deleted; package {version} stays published";
+                await LogAsync(connection, transaction, appId, ActivityKind.ChannelDeleted, message, time.GetUtcNow(), channel: name, version: version);
+                return new DeletedInfo("channel", name, 0, message);
+            },
+            cancellationToken);
+        if (outcome.IsOk)
+        {
+            LogDeleted("channel", name, outcome.Value!.Message);
+        }
+
+        return outcome;
+    }
+
+    internal static string Plural(long count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
 
     internal static Task<ChannelRow?> FindChannelAsync(DbConnection connection, DbTransaction? transaction, string appId, string name) =>
         connection.QuerySingleOrDefaultAsync<ChannelRow>(
@@ -347,6 +495,9 @@ public sealed class CatalogService(Database database, PayloadStore payloads, Pay
 
     private PackageInfo ToInfo(PackageRow p) =>
         new(p.Id, p.AppId, p.Version, p.FileName, urls.DownloadUrl(p), p.ExternalUrl is null, p.Size, p.Sha1, p.Sha256, FromMs(p.CreatedAt));
+
+    /// <summary>A channel as it is after a set or promote, and the change in words when it moved.</summary>
+    private sealed record ChannelMove(ChannelInfo Info, string? Change);
 
     private static bool IsBase64Hash(string? text, int bytes)
     {

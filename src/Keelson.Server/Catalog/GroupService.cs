@@ -5,11 +5,12 @@ using Keelson.Server.Api.Contracts;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
 using Keelson.Server.Updates;
+using Microsoft.Extensions.Logging;
 
 namespace Keelson.Server.Catalog;
 
 /// <summary>Groups and their rollout policies.</summary>
-public sealed class GroupService(Database database, GroupCache cache, TimeProvider time)
+public sealed partial class GroupService(Database database, GroupCache cache, TimeProvider time, ILogger<GroupService> logger)
 {
     private const string SelectGroups = """
         SELECT g.*, c.name AS channel_name, p.version AS channel_version
@@ -136,22 +137,94 @@ public sealed class GroupService(Database database, GroupCache cache, TimeProvid
             return null;
         }, cancellationToken);
 
-    public Task<Outcome<GroupInfo>> PauseAsync(string appId, string name, CancellationToken cancellationToken) =>
-        ChangeAsync(appId, name, ActivityKind.GroupPaused, "paused", (_, _, group) =>
+    public async Task<Outcome<GroupInfo>> PauseAsync(string appId, string name, CancellationToken cancellationToken)
+    {
+        var outcome = await ChangeAsync(appId, name, ActivityKind.GroupPaused, "paused", (_, _, group) =>
         {
             group.UpdatesEnabled = false;
             group.PausedReason = "paused by an operator";
             return Task.FromResult<CatalogError?>(null);
         }, cancellationToken);
+        if (outcome.IsOk)
+        {
+            LogPaused(name);
+        }
+
+        return outcome;
+    }
 
     /// <summary>Resumes a paused group, or one that safe mode halted after a failure.</summary>
-    public Task<Outcome<GroupInfo>> ResumeAsync(string appId, string name, CancellationToken cancellationToken) =>
-        ChangeAsync(appId, name, ActivityKind.GroupResumed, "resumed", (_, _, group) =>
+    public async Task<Outcome<GroupInfo>> ResumeAsync(string appId, string name, CancellationToken cancellationToken)
+    {
+        string? was = null;
+        var outcome = await ChangeAsync(appId, name, ActivityKind.GroupResumed, "resumed", (_, _, group) =>
         {
+            was = group.UpdatesEnabled ? "updates were enabled" : group.PausedReason ?? "paused";
             group.UpdatesEnabled = true;
             group.PausedReason = null;
             return Task.FromResult<CatalogError?>(null);
         }, cancellationToken);
+        if (outcome.IsOk)
+        {
+            LogResumed(name, was!);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Deletes a group. One with machines in it is refused unless <paramref name="force"/>: its machines then
+    /// belong to no group until their next check, which finds a group by their track again (a group or channel of
+    /// that name) or holds them back, naming the track, until such a group exists.
+    /// </summary>
+    public async Task<Outcome<DeletedInfo>> DeleteAsync(string appId, string name, bool force, CancellationToken cancellationToken)
+    {
+        if (Names.CheckName("group", name) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var outcome = await database.WriteAsync<Outcome<DeletedInfo>>(
+            async (connection, transaction) =>
+            {
+                var group = await connection.QuerySingleOrDefaultAsync<GroupRow>(
+                    "SELECT * FROM update_groups WHERE app_id = @appId AND name = @name", new { appId, name }, transaction);
+                if (group is null)
+                {
+                    return await ApplicationTable.ExistsAsync(connection, transaction, appId)
+                        ? CatalogError.NotFound($"no group named {name}; 'keelson group list' shows them")
+                        : CatalogService.UnknownApplication(appId);
+                }
+
+                var machines = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances WHERE group_id = @Id", group, transaction);
+                if (machines > 0 && !force)
+                {
+                    return CatalogError.Conflict(
+                        $"group {name} has {CatalogService.Plural(machines, "machine")}; move {(machines == 1 ? "it" : "them")} to another group "
+                        + "(GROUP in their update.conf), or delete with --force: each is then held back at its next check until a group "
+                        + $"or channel named {name} exists again");
+                }
+
+                await connection.ExecuteAsync("UPDATE instances SET group_id = NULL WHERE group_id = @Id", group, transaction);
+                await connection.ExecuteAsync("DELETE FROM fleet_samples WHERE group_id = @Id", group, transaction);
+                await connection.ExecuteAsync("DELETE FROM update_groups WHERE id = @Id", group, transaction);
+                cache.Invalidate();
+                var message = machines == 0
+                    ? $"group {name} deleted"
+                    : $"group {name} deleted with {CatalogService.Plural(machines, "machine")}; each finds its group by its track "
+                        + $"'{name}' at its next check, and is held back while no group or channel has that name";
+                await CatalogService.LogAsync(connection, transaction, appId, ActivityKind.GroupDeleted, message, time.GetUtcNow(), group: name,
+                    severity: machines == 0 ? ActivitySeverity.Info : ActivitySeverity.Warning);
+                return new DeletedInfo("group", name, machines, message);
+            },
+            cancellationToken);
+        if (outcome.IsOk)
+        {
+            LogDeleted(name, outcome.Value!.Message);
+        }
+
+        return outcome;
+    }
 
     private Task<Outcome<GroupInfo>> ChangeAsync(
         string appId,

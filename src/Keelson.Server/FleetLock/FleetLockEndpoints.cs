@@ -132,13 +132,17 @@ internal static partial class FleetLockEndpoints
 
     private static void Log(ILogger logger, FleetLockOperation operation, FleetLockResponse answer)
     {
+        // A slot taken or released is news; a machine asking again for what it has, or polling for a full slot, is routine.
         switch (answer)
         {
-            case { IsSuccess: true } when operation == FleetLockOperation.PreReboot:
+            case { IsSuccess: true, Changed: true } when operation == FleetLockOperation.PreReboot:
                 LogGranted(logger, answer.Summary);
                 break;
-            case { IsSuccess: true }:
+            case { IsSuccess: true, Changed: true }:
                 LogReleased(logger, answer.Summary);
+                break;
+            case { IsSuccess: true }:
+                LogUnchanged(logger, answer.Summary);
                 break;
             case { Error.Kind: FleetLockErrorKinds.SemaphoreFull }:
                 LogRefused(logger, answer.Summary);
@@ -158,7 +162,10 @@ internal static partial class FleetLockEndpoints
     [LoggerMessage(EventId = FleetLockEventIds.Released, Level = LogLevel.Information, Message = "FleetLock: {Summary}")]
     private static partial void LogReleased(ILogger logger, string summary);
 
-    [LoggerMessage(EventId = FleetLockEventIds.Refused, Level = LogLevel.Information, Message = "FleetLock: no slot: {Summary}")]
+    [LoggerMessage(EventId = FleetLockEventIds.Unchanged, Level = LogLevel.Debug, Message = "FleetLock: {Summary}")]
+    private static partial void LogUnchanged(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = FleetLockEventIds.Refused, Level = LogLevel.Debug, Message = "FleetLock: no slot: {Summary}")]
     private static partial void LogRefused(ILogger logger, string summary);
 
     [LoggerMessage(EventId = FleetLockEventIds.Invalid, Level = LogLevel.Information, Message = "FleetLock: refused a request to {Path}: {Summary}")]

@@ -11,4 +11,5 @@ internal static class FleetLockEventIds
     public const int Failed = 106;
     public const int SlotsSet = 107;
     public const int ReleasedByOperator = 108;
+    public const int Unchanged = 109;
 }

@@ -44,7 +44,7 @@ internal sealed class SqlFleetLockStore(Database database, TimeProvider time) : 
                     transaction)).ToList();
                 if (holders.Contains(id, StringComparer.Ordinal))
                 {
-                    return LockOutcome.Granted;
+                    return LockOutcome.StillHeld;
                 }
 
                 if (holders.Count >= slots)

@@ -27,6 +27,9 @@ public sealed class PayloadStore
 
     public string PathOf(string packageId) => Path.Combine(_root, packageId);
 
+    /// <summary>Removes a deleted package's file; a download that has it open reads on to its end.</summary>
+    public void Delete(string packageId) => File.Delete(PathOf(packageId));
+
     /// <summary>Streams <paramref name="content"/> to an incoming file; <see cref="Incoming.Commit"/> moves it into place.</summary>
     public async Task<Incoming> ReceiveAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
     {

@@ -6,12 +6,13 @@ namespace Keelson.Server.Storage;
 /// <summary>Reads and writes instances and their status history.</summary>
 public static class InstanceTable
 {
-    // Inserts a whole row; on conflict sets what every request observes. Statements append to it.
+    // Inserts a whole row; on conflict sets what every request observes. Statements append to it. The group is
+    // looked up, not taken as given: a batched check read before its group was deleted records no group.
     private const string Upsert = """
         INSERT INTO instances (app_id, machine_id, alias, ip, oem, oem_version, board, aleph_version, version, track,
             group_id, status, status_reason, update_version, update_granted_at, last_error_code, first_seen_at, last_check_at)
         VALUES (@AppId, @MachineId, @Alias, @Ip, @Oem, @OemVersion, @Board, @AlephVersion, @Version, @Track,
-            @GroupId, @Status, @StatusReason, @UpdateVersion, @UpdateGrantedAt, @LastErrorCode, @FirstSeenAt, @LastCheckAt)
+            (SELECT id FROM update_groups WHERE id = @GroupId), @Status, @StatusReason, @UpdateVersion, @UpdateGrantedAt, @LastErrorCode, @FirstSeenAt, @LastCheckAt)
         ON CONFLICT (app_id, machine_id) DO UPDATE SET
             alias = excluded.alias, ip = excluded.ip, oem = excluded.oem, oem_version = excluded.oem_version,
             board = excluded.board, aleph_version = excluded.aleph_version, version = excluded.version,

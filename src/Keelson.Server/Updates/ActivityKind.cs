@@ -14,4 +14,7 @@ public static class ActivityKind
     public const string GroupUpdated = "GroupUpdated";
     public const string GroupPaused = "GroupPaused";
     public const string GroupResumed = "GroupResumed";
+    public const string PackageDeleted = "PackageDeleted";
+    public const string ChannelDeleted = "ChannelDeleted";
+    public const string GroupDeleted = "GroupDeleted";
 }

@@ -4,6 +4,7 @@ using Keelson.Omaha;
 using Keelson.Server.Payloads;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Keelson.Server.Updates;
 
@@ -16,7 +17,8 @@ namespace Keelson.Server.Updates;
 /// last-seen fields are written in batches (<see cref="InstanceTouches"/>). A check or event that can change
 /// a machine's status runs in one transaction that re-reads everything it decides on.
 /// </remarks>
-public sealed class UpdateService(Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, TimeProvider time)
+public sealed partial class UpdateService(
+    Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, TimeProvider time, ILogger<UpdateService> logger)
 {
     public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
     {
@@ -70,15 +72,16 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         && (!app.UpdateCheck
             || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && OmahaVersion.IsNewer(package.Version, app.Version))));
 
-    private Task<OmahaAppResponse> HandleInTransactionAsync(
-        OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken) =>
-        database.WriteAsync(
+    private async Task<OmahaAppResponse> HandleInTransactionAsync(
+        OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken)
+    {
+        var (response, check) = await database.WriteAsync<(OmahaAppResponse, CheckContext?)>(
             async (connection, transaction) =>
             {
                 var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
                 if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
                 {
-                    return new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0);
+                    return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
                 }
 
                 var now = time.GetUtcNow();
@@ -115,9 +118,37 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
                     groups.Invalidate();
                 }
 
-                return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count);
+                return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
             },
             cancellationToken);
+        if (check is not null)
+        {
+            LogOutcome(check);
+        }
+
+        return response;
+    }
+
+    /// <summary>What a committed check did that an operator follows: grants, failures, a halted group.</summary>
+    private void LogOutcome(CheckContext check)
+    {
+        var instance = check.Instance;
+        var group = check.View?.Group.Name ?? "(none)";
+        foreach (var (from, to, code) in check.Failures)
+        {
+            LogFailed(instance.MachineId, group, from, to, OmahaErrorCodes.Describe(code));
+        }
+
+        if (check.GroupHalted)
+        {
+            LogHalted(group, check.View!.Group.PausedReason ?? "");
+        }
+
+        if (check.Granted is { } version)
+        {
+            LogGranted(instance.MachineId, group, instance.Version, version);
+        }
+    }
 
     /// <summary>
     /// Events move a machine only while it holds a grant, as in Nebraska; others are acknowledged and dropped - except
@@ -172,6 +203,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
             ? $"rolled back from {instance.UpdateVersion} to {instance.Version}"
             : $"update to {instance.UpdateVersion} failed: {OmahaErrorCodes.Describe(errorCode)}";
         instance.LastErrorCode = errorCode;
+        check.Failures.Add((instance.Version, instance.UpdateVersion ?? "?", errorCode));
         check.SetStatus(InstanceStatus.Error, reason, errorCode);
         check.Log(ActivityKind.InstanceUpdateFailed, ActivitySeverity.Warning, instance.UpdateVersion, $"machine {instance.MachineId}: {reason}");
 
@@ -247,6 +279,7 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         instance.UpdateGrantedAt = now.ToUnixTimeMilliseconds();
         instance.LastErrorCode = null;
         check.SetStatus(InstanceStatus.UpdateGranted, null);
+        check.Granted = package.Version;
         return Offer(package);
     }
 
@@ -288,6 +321,12 @@ public sealed class UpdateService(Database database, GroupCache groups, Instance
         public List<HistoryRow> History { get; } = [];
         public List<ActivityRow> Activity { get; } = [];
         public bool GroupHalted { get; set; }
+
+        /// <summary>The version this check granted, if it granted one.</summary>
+        public string? Granted { get; set; }
+
+        /// <summary>The failures the machine reported: the version it ran, the one it was updating to, the error code.</summary>
+        public List<(string From, string To, long Code)> Failures { get; } = [];
 
         public void Hold(string reason) => SetStatus(InstanceStatus.OnHold, reason);
 

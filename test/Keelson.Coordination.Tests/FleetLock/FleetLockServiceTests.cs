@@ -67,6 +67,22 @@ public sealed class FleetLockServiceTests
     }
 
     [Fact]
+    public async Task Only_a_slot_taken_or_released_counts_as_a_change_for_the_log()
+    {
+        var took = await PostAsync(FleetLockOperation.PreReboot, "m1");
+        var again = await PostAsync(FleetLockOperation.PreReboot, "m1");
+        await PostAsync(FleetLockOperation.PreReboot, "m2");
+        var full = await PostAsync(FleetLockOperation.PreReboot, "m9");
+        var released = await PostAsync(FleetLockOperation.SteadyState, "m1");
+        var notHeld = await PostAsync(FleetLockOperation.SteadyState, "m1");
+
+        Assert.Equal((true, false, false, true, false), (took.Changed, again.Changed, full.Changed, released.Changed, notHeld.Changed));
+        Assert.Equal((200, 409), (again.StatusCode, full.StatusCode));
+        Assert.Contains("still holds", again.Summary, StringComparison.Ordinal);
+        Assert.Contains("took a reboot slot", took.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Steady_state_frees_the_slot_and_answers_200_whether_or_not_one_was_held()
     {
         await PostAsync(FleetLockOperation.PreReboot, "m1");

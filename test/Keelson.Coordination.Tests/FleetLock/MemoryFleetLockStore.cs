@@ -35,7 +35,7 @@ internal sealed class MemoryFleetLockStore(int slots) : IFleetLockStore
             var holders = _holders.TryGetValue(group, out var list) ? list : _holders[group] = [];
             if (holders.Contains(id))
             {
-                return Task.FromResult(LockOutcome.Granted);
+                return Task.FromResult(LockOutcome.StillHeld);
             }
 
             if (holders.Count >= slots)

@@ -17,11 +17,16 @@ public sealed record OmahaCheck(string Status, string? Codebase, string? Name, l
     public static XDocument Sample(string fileName) =>
         XDocument.Load(Path.Combine(AppContext.BaseDirectory, "samples", "omaha", fileName));
 
-    /// <summary>The sample request with the app's version and track replaced.</summary>
-    public static XDocument Request(string fileName, string? version = null, string? track = null)
+    /// <summary>The sample request with the app's version, track and machine id replaced.</summary>
+    public static XDocument Request(string fileName, string? version = null, string? track = null, string? machineId = null)
     {
         var request = Sample(fileName);
         var app = request.Root!.Element("app")!;
+        if (machineId is not null)
+        {
+            app.SetAttributeValue("machineid", machineId);
+        }
+
         if (version is not null)
         {
             app.SetAttributeValue("version", version);
@@ -38,16 +43,7 @@ public sealed record OmahaCheck(string Status, string? Codebase, string? Name, l
     /// <summary>POSTs <paramref name="request"/> to /v1/update/ and reads the first app's updatecheck.</summary>
     public static async Task<OmahaCheck> PostAsync(HttpClient http, XDocument request, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(request);
-        using var content = new StringContent(request.Declaration + request.ToString(), Encoding.UTF8, "text/xml");
-        using var response = await http.PostAsync("/v1/update/", content, cancellationToken);
-        var xml = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"POST /v1/update/ answered {(int)response.StatusCode}: {xml}");
-        }
-
+        var xml = await SendAsync(http, request, cancellationToken);
         var check = XDocument.Parse(xml).Root?.Element("app")?.Element("updatecheck")
             ?? throw new InvalidDataException($"the response has no <app><updatecheck>:\n{xml}");
         var manifest = check.Element("manifest");
@@ -62,5 +58,16 @@ public sealed record OmahaCheck(string Status, string? Codebase, string? Name, l
             (string?)action?.Attribute("sha256"),
             (string?)manifest?.Attribute("version"),
             xml);
+    }
+
+    /// <summary>POSTs <paramref name="request"/> (a check or events) to /v1/update/; returns the response XML, failing on a non-2xx answer.</summary>
+    public static async Task<string> SendAsync(HttpClient http, XDocument request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(request);
+        using var content = new StringContent(request.Declaration + request.ToString(), Encoding.UTF8, "text/xml");
+        using var response = await http.PostAsync("/v1/update/", content, cancellationToken);
+        var xml = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response.IsSuccessStatusCode ? xml : throw new HttpRequestException($"POST /v1/update/ answered {(int)response.StatusCode}: {xml}");
     }
 }

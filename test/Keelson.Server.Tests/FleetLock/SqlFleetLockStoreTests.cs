@@ -47,7 +47,7 @@ public sealed class SqlFleetLockStoreTests : IAsyncLifetime
         var again = await LockAsync("m1");
         var other = await LockAsync("m2");
 
-        Assert.Equal((LockOutcome.Granted, LockOutcome.Granted), (again, other));
+        Assert.Equal((LockOutcome.StillHeld, LockOutcome.Granted), (again, other));
         Assert.Equal(["m1", "m2"], (await _store.GetAsync("default", CancellationToken.None)).Holders.Select(h => h.Id));
     }
 
