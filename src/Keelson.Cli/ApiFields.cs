@@ -36,9 +36,9 @@ internal static class ApiFields
     public static string? Flag(string? field) => field is not null && s_flags.TryGetValue(field, out var flag) ? flag : null;
 
     /// <summary>
-    /// <paramref name="message"/> about <paramref name="field"/> as the CLI user reads it: the field's name replaced
-    /// by its flag (<c>timeZone 'Mars' is not...</c> becomes <c>--time-zone 'Mars' is not...</c>), or the flag put
-    /// in front when the message does not name the field.
+    /// <paramref name="message"/> about <paramref name="field"/> as the CLI user reads it. The API's messages name
+    /// their field first (<c>timeZone 'Mars' is not...</c>) or last (<c>... needs force</c>): that name becomes the
+    /// flag; a message that names it nowhere else gets the flag put in front.
     /// </summary>
     public static string Explain(string? field, string message)
     {
@@ -47,7 +47,7 @@ internal static class ApiFields
             return message;
         }
 
-        var named = new Regex($@"(?<![\w-]){Regex.Escape(field!)}(?![\w-])", RegexOptions.CultureInvariant);
+        var named = new Regex($@"^{Regex.Escape(field!)}(?![\w-])|(?<![\w-]){Regex.Escape(field!)}$", RegexOptions.CultureInvariant);
         return named.IsMatch(message) ? named.Replace(message, flag, 1) : $"{flag}: {message}";
     }
 }
