@@ -12,9 +12,9 @@ internal static class UsageErrors
     public static IReadOnlyList<string> Describe(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        if (parse.UnmatchedTokens.Count > 0)
+        if (FirstUnknown(parse) is { } word)
         {
-            return [Unmatched(parse, parse.UnmatchedTokens[0])];
+            return [Unmatched(parse, word)];
         }
 
         var command = parse.CommandResult;
@@ -23,6 +23,24 @@ internal static class UsageErrors
                 ? $"'{CommandPath.Display(command)}' needs a command: {string.Join(", ", Visible(command.Command.Subcommands).Select(c => c.Name))}"
                 : e.Message)
             .Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The first word the parser could not place, or that looks like an option none of the command's is: an
+    /// argument such as CHANNEL takes '--forse' as its value and leaves the real one unmatched.
+    /// </summary>
+    private static string? FirstUnknown(ParseResult parse)
+    {
+        foreach (var token in parse.Tokens.TakeWhile(t => t.Type != TokenType.DoubleDash))
+        {
+            if (token.Type == TokenType.Argument
+                && (parse.UnmatchedTokens.Contains(token.Value) || (token.Value.StartsWith("--", StringComparison.Ordinal) && token.Value.Length > 2)))
+            {
+                return token.Value;
+            }
+        }
+
+        return parse.UnmatchedTokens.Count > 0 ? parse.UnmatchedTokens[0] : null;
     }
 
     private static string Unmatched(ParseResult parse, string token)

@@ -32,6 +32,7 @@ public sealed class CliExitCodeTests(ITestOutputHelper log)
     [InlineData("'chanel' is not a keelson command. Did you mean 'channel'?", "chanel", "list")]
     [InlineData("'lsit' is not a keelson channel command. Did you mean 'list'?", "channel", "lsit")]
     [InlineData("'--forse' is not an option of 'keelson channel set'. Did you mean '--force'?", "channel", "set", "stable", "--version", "2605.10.0", "--forse")]
+    [InlineData("'--forse' is not an option of 'keelson channel set'. Did you mean '--force'?", "channel", "set", "--forse", "stable", "--version", "2605.10.0")]
     [InlineData("'lokc' is not a keelson lock command. Did you mean 'lock'?", "lock", "lokc")]
     [InlineData("--safe-mode 'maybe' is not true or false", "group", "update", "stable", "--safe-mode", "maybe")]
     [InlineData("--status 'Bogus' is not one of: Undefined, UpdateGranted, Downloading, Downloaded, Installed, Complete, Error, OnHold",
