@@ -74,10 +74,10 @@ internal sealed class AdminClient(HttpClient http, bool hasToken)
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            const string where = "the server's admin token is in its DATA/admin-token, unless keelson server was given --admin-token-file or $KEELSON_ADMIN_TOKEN";
+            const string where = "the server keeps its token in DATA/admin-token unless keelson server was given --admin-token-file or $KEELSON_ADMIN_TOKEN";
             return hasToken
                 ? $"the server refused the admin token in ${TokenVariable} ({status}); {where}"
-                : $"no admin token: ${TokenVariable} is not set ({status}); set it to the server's token: {where}";
+                : $"no admin token: ${TokenVariable} is not set ({status}); set it to the server's admin token: {where}";
         }
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
