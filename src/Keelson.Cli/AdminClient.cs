@@ -7,8 +7,11 @@ using System.Text.Json.Nodes;
 namespace Keelson.Cli;
 
 /// <summary>Talks to a running <c>keelson server</c>'s admin API.</summary>
-internal sealed class AdminClient(HttpClient http)
+internal sealed class AdminClient(HttpClient http, bool hasToken)
 {
+    /// <summary>The variable the admin commands read the token from.</summary>
+    public const string TokenVariable = "KEELSON_TOKEN";
+
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
     public static AdminClient Create(Uri server, string? token)
@@ -19,7 +22,7 @@ internal sealed class AdminClient(HttpClient http)
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        return new AdminClient(http);
+        return new AdminClient(http, !string.IsNullOrEmpty(token));
     }
 
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) =>
@@ -62,13 +65,19 @@ internal sealed class AdminClient(HttpClient http)
         }
     }
 
-    /// <summary>The problem document's detail and field, or the status when the body is no problem document.</summary>
-    private static async Task<string> DescribeErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>
+    /// The problem document's detail, the field it names put as the CLI's flag (<see cref="ApiFields"/>), or the
+    /// status when the body is no problem document.
+    /// </summary>
+    private async Task<string> DescribeErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            return $"the server refused the admin token ({status}); set KEELSON_TOKEN to the server's token (DATA/admin-token)";
+            const string where = "the server keeps its token in DATA/admin-token unless keelson server was given --admin-token-file or $KEELSON_ADMIN_TOKEN";
+            return hasToken
+                ? $"the server refused the admin token in ${TokenVariable} ({status}); {where}"
+                : $"no admin token: ${TokenVariable} is not set ({status}); set it to the server's admin token: {where}";
         }
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -77,7 +86,7 @@ internal sealed class AdminClient(HttpClient http)
             if (JsonNode.Parse(text) is JsonObject problem)
             {
                 var detail = problem["detail"]?.GetValue<string>() ?? problem["title"]?.GetValue<string>() ?? status;
-                return $"{detail} ({status})";
+                return $"{ApiFields.Explain(Field(problem), detail)} ({status})";
             }
         }
         catch (JsonException)
@@ -86,4 +95,10 @@ internal sealed class AdminClient(HttpClient http)
 
         return text.Length > 0 ? $"{text.Trim()} ({status})" : status;
     }
+
+    /// <summary>The field a problem names: a conflict's <c>field</c>, or a validation problem's one key in <c>errors</c>.</summary>
+    private static string? Field(JsonObject problem) =>
+        problem["field"] is JsonValue field && field.TryGetValue<string>(out var name) ? name
+        : problem["errors"] is JsonObject { Count: 1 } errors ? errors.First().Key
+        : null;
 }

@@ -28,6 +28,24 @@ internal static class CliParsing
         return listen;
     }
 
+    /// <summary>
+    /// Makes a usage error of any value of <paramref name="option"/> outside <paramref name="values"/> (compared
+    /// exactly), naming them all and the nearest one; the values also complete on the shell.
+    /// </summary>
+    public static Option<string> AcceptOnly(Option<string> option, IReadOnlyList<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.CompletionSources.Add([.. values]);
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } text && !values.Contains(text, StringComparer.Ordinal))
+            {
+                result.AddError($"{option.Name} '{text}' is not one of: {string.Join(", ", values)}" + Suggestions.DidYouMean(text, values));
+            }
+        });
+        return option;
+    }
+
     public static void ValidateHttpUrl(OptionResult result, string name)
     {
         var text = result.GetValueOrDefault<string>();

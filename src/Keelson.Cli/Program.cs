@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Keelson.Cli.Commands;
+using Keelson.Cli.Help;
 
 namespace Keelson.Cli;
 
@@ -12,16 +13,17 @@ internal static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            foreach (var error in UsageErrors.Describe(parse))
             {
-                await Console.Error.WriteLineAsync($"error: {error.Message}");
+                await Console.Error.WriteLineAsync($"error: {error}");
             }
 
-            await Console.Error.WriteLineAsync($"Run 'keelson {string.Join(' ', CommandPath(parse))} --help' for usage.".Replace("  ", " ", StringComparison.Ordinal));
-            return 2;
+            await Console.Error.WriteLineAsync($"Run '{CommandPath.Display(parse.CommandResult)} --help' for usage.");
+            return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync();
+        using var termination = Termination.Register();
+        return await parse.InvokeAsync(cancellationToken: termination.Token);
     }
 
     public static RootCommand BuildRoot()
@@ -46,17 +48,7 @@ internal static class Program
             FleetLockCommands.Create(),
             DemoCommand.Create(),
         };
+        HelpWithExamples.Install(root);
         return root;
-    }
-
-    private static IEnumerable<string> CommandPath(ParseResult parse)
-    {
-        var names = new Stack<string>();
-        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
-        {
-            names.Push(result.Command.Name);
-        }
-
-        return names;
     }
 }

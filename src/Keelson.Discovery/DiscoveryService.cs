@@ -25,6 +25,8 @@ public static class DiscoveryService
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // A start that fails (an address in use) is thrown to the caller, who reports it; a faulted service is still logged, as Critical.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [DiscoveryOptions.DefaultListen]).Select(u => u.ToString())]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

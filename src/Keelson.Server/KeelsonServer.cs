@@ -30,6 +30,8 @@ public static class KeelsonServer
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // A start that fails (an address in use) is thrown to the caller, who reports it; a faulted service is still logged, as Critical.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // The dashboard's keys sit in a folder only the server's user may read; DataProtection warns that they are not also encrypted.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [new Uri("http://127.0.0.1:8080")]).Select(u => u.ToString())]);

@@ -126,8 +126,8 @@ public sealed partial class DemoTests(ITestOutputHelper log)
         var result = process.Result();
         if (interrupted)
         {
-            Assert.True(result.ExitCode == 1, result.ToString());
-            Assert.Equal("error: cancelled\n", result.StandardError);
+            Assert.True(result.ExitCode == 143, result.ToString());
+            Assert.Equal("error: stopped by SIGTERM before it finished\n", result.StandardError);
         }
         else
         {

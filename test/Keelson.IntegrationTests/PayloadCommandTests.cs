@@ -150,11 +150,11 @@ public sealed class PayloadCommandTests(ITestOutputHelper log)
 
         var cases = new (string Because, string[] Arguments, string Message)[]
         {
-            ("unknown key", [.. apply, "stranger.kpay"], "which is not a trusted key"),
-            ("board", [.. apply, "arm.kpay"], "the payload is for board arm64-usr, this machine is amd64-usr"),
-            ("downgrade", [.. apply, "full.kpay", "--running-version", "2605.12.0"], "the payload's version 2605.11.0 is lower than the running version 2605.12.0"),
+            ("unknown key", [.. apply, "stranger.kpay"], "; trust a key with --pubkey KEY.pub"),
+            ("board", [.. apply, "arm.kpay"], "the payload is for board arm64-usr, this machine is amd64-usr; --board names this machine's board"),
+            ("downgrade", [.. apply, "full.kpay", "--running-version", "2605.12.0"], "the payload's version 2605.11.0 is lower than the running version 2605.12.0; downgrades must be allowed explicitly: give --allow-downgrade to install it anyway"),
             ("wrong delta source", [.. apply, "delta.kpay", "--source", "other.ext4"], "this delta is for the source image with SHA-256"),
-            ("no delta source", [.. apply, "delta.kpay"], "give the slot that holds it (the active slot) as the source"),
+            ("no delta source", [.. apply, "delta.kpay"], "give the slot that holds it (the active slot) as the source with --source"),
             ("truncated", [.. apply, "truncated.kpay"], "the payload is truncated"),
             ("flipped byte", [.. apply, "flipped.kpay"], "does not match the payload's header and manifest"),
             ("too small", ["payload", "apply", "full.kpay", "--pubkey", "signing.key.pub", "--target", "small-slot"], "holds only 8388608"),

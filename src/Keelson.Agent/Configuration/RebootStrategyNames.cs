@@ -12,8 +12,11 @@ public static class RebootStrategyNames
         (RebootStrategy.FleetLock, "fleetlock"),
     ];
 
+    /// <summary>All names, in this order: best-effort, etcd-lock, reboot, off, fleetlock.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. s_names.Select(n => n.Name)];
+
     /// <summary>All names, for messages: best-effort, etcd-lock, reboot, off, fleetlock.</summary>
-    public static string All { get; } = string.Join(", ", s_names.Select(n => n.Name));
+    public static string All { get; } = string.Join(", ", Names);
 
     public static string Name(this RebootStrategy strategy) => s_names.First(n => n.Strategy == strategy).Name;
 

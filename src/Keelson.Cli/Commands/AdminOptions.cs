@@ -11,7 +11,7 @@ internal static class AdminOptions
 
     public static Option<string> Server { get; } = new("--server")
     {
-        Description = "URL of the Keelson server (default: $KEELSON_SERVER, else " + DefaultServer + "); the admin token comes from $KEELSON_TOKEN",
+        Description = "URL of the Keelson server (or $KEELSON_SERVER); the admin token comes from $KEELSON_TOKEN",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("KEELSON_SERVER") is { Length: > 0 } url ? url : DefaultServer,
         Validators = { result => CliParsing.ValidateHttpUrl(result, "--server") },
@@ -19,7 +19,7 @@ internal static class AdminOptions
 
     public static Option<string> App { get; } = new("--app")
     {
-        Description = "application id (default: the CoreOS app)",
+        Description = "application id",
         Recursive = true,
         DefaultValueFactory = _ => Migrations.CoreOsAppId,
     };
@@ -43,7 +43,7 @@ internal static class AdminOptions
     }
 
     public static AdminClient Client(ParseResult parse) =>
-        AdminClient.Create(new Uri(parse.GetValue(Server)!), Environment.GetEnvironmentVariable("KEELSON_TOKEN"));
+        AdminClient.Create(new Uri(parse.GetValue(Server)!), Environment.GetEnvironmentVariable(AdminClient.TokenVariable));
 
     /// <summary>The API path of the selected application.</summary>
     public static string AppPath(ParseResult parse) => $"api/apps/{Uri.EscapeDataString(parse.GetValue(App)!)}";

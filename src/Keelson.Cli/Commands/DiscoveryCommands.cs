@@ -58,7 +58,7 @@ internal static class DiscoveryCommands
             try
             {
                 app = await DiscoveryService.BuildAsync(options, cancellationToken: ct);
-                await app.StartAsync(ct);
+                await Listening.StartAsync(app, options.Listen, ct);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or DiscoveryStoreException)
             {

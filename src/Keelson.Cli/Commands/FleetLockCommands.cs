@@ -109,7 +109,7 @@ internal static class FleetLockCommands
             try
             {
                 app = await FleetLockServer.BuildAsync(options, cancellationToken: ct);
-                await app.StartAsync(ct);
+                await Listening.StartAsync(app, options.Listen, ct);
             }
             catch (Exception e) when (e is RebootLockException or IOException or InvalidOperationException)
             {

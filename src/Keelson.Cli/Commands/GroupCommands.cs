@@ -37,7 +37,7 @@ internal static class GroupCommands
 
     private static Command Show()
     {
-        var name = new Argument<string>("NAME");
+        var name = new Argument<string>("NAME") { Description = "the group's name" };
         var command = new Command("show", "show one group's policy and rollout") { name };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
             Print(parse, await AdminOptions.Client(parse).GetAsync<GroupInfo>(GroupPath(parse, parse.GetValue(name)!), ct))));
@@ -46,7 +46,7 @@ internal static class GroupCommands
 
     private static Command CreateGroup()
     {
-        var name = new Argument<string>("NAME");
+        var name = new Argument<string>("NAME") { Description = "the group's name" };
         var policy = new PolicyOptions();
         var command = new Command("create", "create a group following a channel") { name };
         policy.AddTo(command);
@@ -65,7 +65,7 @@ internal static class GroupCommands
 
     private static Command Update()
     {
-        var name = new Argument<string>("NAME");
+        var name = new Argument<string>("NAME") { Description = "the group's name" };
         var policy = new PolicyOptions();
         var command = new Command("update", "change a group's channel or policy; options not given keep their value") { name };
         policy.AddTo(command);
@@ -77,7 +77,7 @@ internal static class GroupCommands
 
     private static Command Toggle(string verb, string description, string action)
     {
-        var name = new Argument<string>("NAME");
+        var name = new Argument<string>("NAME") { Description = "the group's name" };
         var command = new Command(verb, description) { name };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
             Print(parse, await AdminOptions.Client(parse).SendJsonAsync<GroupInfo>(HttpMethod.Post,
@@ -126,7 +126,7 @@ internal static class GroupCommands
     private sealed class PolicyOptions
     {
         public Option<string> Channel { get; } = new("--channel") { Description = "channel the group follows" };
-        private readonly Option<bool?> _safeMode = new("--safe-mode") { Description = "true: one machine first; a failure halts the group" };
+        private readonly Option<bool?> _safeMode = new("--safe-mode") { Description = "true: one machine first; a failure halts the group", HelpName = "true|false" };
         private readonly Option<int?> _maxUpdates = new("--max-updates") { Description = "at most N updates granted per period (0: no limit)" };
         private readonly Option<string> _period = new("--period") { Description = "the rate limit's period, e.g. 1h" };
         private readonly Option<string> _timeout = new("--update-timeout") { Description = "a granted update not finished after this no longer counts as in progress" };

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Keelson.Cli.Output;
 using Keelson.Server.Api.Contracts;
+using Keelson.Server.Updates;
 
 namespace Keelson.Cli.Commands;
 
@@ -13,7 +14,9 @@ internal static class InstanceCommands
     private static Command List()
     {
         var group = new Option<string>("--group") { Description = "only machines of this group" };
-        var status = new Option<string>("--status") { Description = "only machines with this status (e.g. OnHold, Error, Complete)" };
+        var status = CliParsing.AcceptOnly(
+            new Option<string>("--status") { Description = $"only machines with this status: {string.Join(", ", InstanceStatus.All)}", HelpName = "status" },
+            InstanceStatus.All);
         var version = new Option<string>("--version") { Description = "only machines running this version" };
         var page = new Option<int>("--page") { Description = "page number, from 1", DefaultValueFactory = _ => 1 };
         var perPage = new Option<int>("--per-page") { Description = "machines per page (1-500)", DefaultValueFactory = _ => 50 };
@@ -51,7 +54,7 @@ internal static class InstanceCommands
 
     private static Command Show()
     {
-        var machine = new Argument<string>("MACHINE_ID");
+        var machine = new Argument<string>("MACHINE_ID") { Description = "the machine id, as instance list shows it" };
         var command = new Command("show", "one machine and its status history") { machine };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {

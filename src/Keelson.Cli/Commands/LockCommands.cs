@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Keelson.Cli.Help;
 using Keelson.Coordination.Etcd;
 using Keelson.Coordination.Locks;
 
@@ -28,7 +29,7 @@ internal static class LockCommands
 
     private static readonly Dictionary<Option, string> s_variables = [];
 
-    private static readonly Option<string?> s_group = EnvOption("--group", "GROUP", "locksmith group: a semaphore of its own (default: the cluster-wide one)");
+    private static readonly Option<string?> s_group = EnvOption("--group", "GROUP", "locksmith group: a semaphore of its own", otherwise: "the cluster-wide one");
     private static readonly Option<string?> s_caFile = EnvOption("--etcd-cafile", "ETCD_CAFILE", "PEM file of the CA that signed etcd's certificates (https endpoints)");
     private static readonly Option<string?> s_certFile = EnvOption("--etcd-certfile", "ETCD_CERTFILE", "PEM client certificate to show etcd (with --etcd-keyfile)");
     private static readonly Option<string?> s_keyFile = EnvOption("--etcd-keyfile", "ETCD_KEYFILE", "PEM private key of --etcd-certfile");
@@ -37,10 +38,7 @@ internal static class LockCommands
 
     public static Command Create()
     {
-        var command = new Command(
-            "lock",
-            "locksmith's reboot semaphore in etcd (locksmithctl's commands): 'keelson lock lock [ID]' takes a slot for this machine "
-            + "or the machine ID, refused when none is free or ID holds one; status, unlock [ID] and set-max N are below")
+        var command = new Command("lock", "locksmith's reboot semaphore in etcd (locksmithctl's commands)")
         {
             s_endpoints, s_group, s_caFile, s_certFile, s_keyFile, s_username, s_password,
         };
@@ -75,13 +73,14 @@ internal static class LockCommands
         id.Hidden = true;
         command.Arguments.Add(verb);
         command.Arguments.Add(id);
+        HelpWithExamples.AddCommandRow(command, "lock [ID]", "take a slot for this machine or the machine ID; refused when none is free or ID holds one");
         command.Validators.Add(result =>
         {
             if (result.GetValue(verb) is not "lock")
             {
                 result.AddError(result.GetValue(verb) is { } word
-                    ? $"'{word}' is not a lock command: use status, lock [ID], unlock [ID] or set-max N"
-                    : "a lock command is required: status, lock [ID], unlock [ID] or set-max N");
+                    ? $"'{word}' is not a keelson lock command" + Suggestions.DidYouMean(word, ["lock", .. command.Subcommands.Select(c => c.Name)])
+                    : "'keelson lock' needs a command: status, lock [ID], unlock [ID] or set-max N");
             }
         });
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
@@ -261,9 +260,13 @@ internal static class LockCommands
     private static bool TryParseMax(string? text, out int max) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out max);
 
-    private static Option<string?> EnvOption(string name, string variable, string description)
+    private static Option<string?> EnvOption(string name, string variable, string description, string? otherwise = null)
     {
-        var option = new Option<string?>(name) { Description = $"{description} (default: $LOCKSMITHCTL_{variable})", Recursive = true };
+        var option = new Option<string?>(name)
+        {
+            Description = $"{description} (default: $LOCKSMITHCTL_{variable}{(otherwise is null ? "" : ", else " + otherwise)})",
+            Recursive = true,
+        };
         s_variables.Add(option, variable);
         return option;
     }

@@ -43,14 +43,9 @@ internal static class MachineCommands
                 result.AddError($"--disk-size '{text}' is not a size such as 64M, 2G or 1048576");
             }
         });
-        var strategy = new Option<string>("--reboot-strategy") { Description = $"REBOOT_STRATEGY: {RebootStrategyNames.All}" };
-        strategy.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string>() is { } text && !RebootStrategyNames.TryParse(text, out _))
-            {
-                result.AddError($"--reboot-strategy '{text}' is not one of {RebootStrategyNames.All}");
-            }
-        });
+        var strategy = CliParsing.AcceptOnly(
+            new Option<string>("--reboot-strategy") { Description = "REBOOT_STRATEGY of update.conf" },
+            RebootStrategyNames.Names);
 
         var etcd = new Option<string>("--etcd") { Description = "etcd client URLs of the reboot lock, comma-separated (LOCKSMITHD_ENDPOINT)" };
         var fleetLock = new Option<string>("--fleetlock") { Description = "the FleetLock server's base URL (KEELSON_FLEETLOCK_URL)" };

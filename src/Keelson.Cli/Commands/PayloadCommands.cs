@@ -145,18 +145,11 @@ internal static class PayloadCommands
         running.Validators.Add(result => ValidateVersion(result, "--running-version"));
         var allowDowngrade = new Option<bool>("--allow-downgrade") { Description = "install a version lower than --running-version" };
         var board = BoardOption("this machine's board: a payload for another is refused");
-        var readBack = new Option<string>("--read-back")
+        var readBack = CliParsing.AcceptOnly(new Option<string>("--read-back")
         {
-            Description = "how the slot is checked after writing: 'operations' (every range read back has its signed SHA-256, on all cores; the default) or 'image' (the whole slot read back has the image's SHA-256, one core)",
+            Description = "how the slot is checked after writing: 'operations' (every range read back has its signed SHA-256, on all cores) or 'image' (the whole slot read back has the image's SHA-256, one core)",
             DefaultValueFactory = _ => "operations",
-        };
-        readBack.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<string>() is { } text and not ("image" or "operations"))
-            {
-                result.AddError($"--read-back '{text}' is neither 'image' nor 'operations'");
-            }
-        });
+        }, ["operations", "image"]);
         var command = new Command("apply", "verify a payload and write its image into a slot, checking every chunk and reading the slot back; marks nothing bootable")
         {
             file, target, keys, source, running, allowDowngrade, board, readBack,
@@ -254,7 +247,7 @@ internal static class PayloadCommands
 
     private static Option<string> BoardOption(string description)
     {
-        var option = new Option<string>("--board") { Description = $"{description} (default {BoardName.Default})", DefaultValueFactory = _ => BoardName.Default };
+        var option = new Option<string>("--board") { Description = description, DefaultValueFactory = _ => BoardName.Default };
         option.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string>() is { } text && !BoardName.IsValid(text))
@@ -343,11 +336,21 @@ internal static class PayloadCommands
         }
         catch (PayloadException e)
         {
-            throw new CliException(e.Message);
+            throw new CliException(WithFlag(e));
         }
         catch (DiskException e)
         {
             throw new CliException(e.Message);
         }
     });
+
+    /// <summary>The library's refusal, ended with the flag of these commands that changes the outcome.</summary>
+    private static string WithFlag(PayloadException e) => e.Kind switch
+    {
+        PayloadErrorKind.Downgrade => $"{e.Message}: give --allow-downgrade to install it anyway",
+        PayloadErrorKind.SourceRequired => $"{e.Message} with --source",
+        PayloadErrorKind.BoardMismatch => $"{e.Message}; --board names this machine's board",
+        PayloadErrorKind.UnknownKey => $"{e.Message}; trust a key with --pubkey KEY.pub",
+        _ => e.Message,
+    };
 }

@@ -39,7 +39,7 @@ internal static class ServerCommand
             try
             {
                 app = await KeelsonServer.BuildAsync(options, cancellationToken: ct);
-                await app.StartAsync(ct);
+                await Listening.StartAsync(app, options.Listen, ct);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
             {

@@ -310,7 +310,7 @@ public sealed partial class CatalogService(
         if (current is not null && OmahaVersion.Parse(package.Version) < OmahaVersion.Parse(current.Version) && !force)
         {
             return CatalogError.Conflict(
-                $"channel {channel.Name} is at {current.Version}; moving it to the older {package.Version} needs force");
+                $"channel {channel.Name} is at {current.Version}; moving it to the older {package.Version} needs force", "force");
         }
 
         var nowMs = now.ToUnixTimeMilliseconds();
