@@ -48,6 +48,7 @@ public sealed partial class UpdateAgent
     private string _lastError = "";
     private string _boot = "";
     private string _reboot = "";
+    private string? _rebootWaitReason;
     private string _decision = "";
     private TaskCompletionSource<string>? _checkRequest;
     private UsrSlot? _manualReboot;
@@ -323,9 +324,15 @@ public sealed partial class UpdateAgent
                 throw new RebootLockException(_decision);
             }
 
-            if (choice.Lock is { } rebootLock && await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken))
+            if (choice.Lock is { } rebootLock)
             {
-                LogLockReleased(rebootLock.Description);
+                // Logged only when a slot was held: the lock service says so, or (FleetLock, which does not) this
+                // machine remembers taking one. A first boot that held nothing releases nothing.
+                var outcome = await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken);
+                if (outcome == UnlockOutcome.Released || (outcome == UnlockOutcome.Unconfirmed && _state.RebootLock is not null))
+                {
+                    LogLockReleased(rebootLock.Description);
+                }
             }
 
             await SaveAsync(s => s with { RebootLock = null });
@@ -556,7 +563,7 @@ public sealed partial class UpdateAgent
         {
             Publish(UpdateStatus.UpdatedNeedReboot);
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ResetRebootWait());
-            string? held;
+            HeldRebootLock? held;
             try
             {
                 using var choice = await ChooseLockAsync(wait.Token);
@@ -577,7 +584,16 @@ public sealed partial class UpdateAgent
 
             if (held is not null)
             {
-                await SaveAsync(s => s with { RebootLock = held, RebootLockKeptFor = null });
+                if (held.AlreadyHeld)
+                {
+                    LogLockAlreadyHeld(held.Description, Slots(held));
+                }
+                else
+                {
+                    LogLockTaken(held.Description, Slots(held));
+                }
+
+                await SaveAsync(s => s with { RebootLock = held.Description, RebootLockKeptFor = null });
             }
 
             using var disk = await OpenDiskAsync(writable: false, cancellationToken);
@@ -585,16 +601,20 @@ public sealed partial class UpdateAgent
             return AgentExit.Rebooting;
         }
 
-        void Waiting(string what)
+        void Waiting(RebootWait wait)
         {
-            if (_reboot != what)
+            // Logged once per reason: a retry for the same reason (only the next try differs) is news for the status alone.
+            if (_rebootWaitReason != wait.Reason)
             {
-                LogRebootWaiting(what);
+                _rebootWaitReason = wait.Reason;
+                LogRebootWaiting(wait.Text);
             }
 
-            _reboot = what;
+            _reboot = wait.Text;
             Publish(UpdateStatus.UpdatedNeedReboot);
         }
+
+        static string Slots(HeldRebootLock held) => held.Slots.Length > 0 ? held.Slots : "the lock service does not say more";
     }
 
     /// <summary>
