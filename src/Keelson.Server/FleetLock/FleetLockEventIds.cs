@@ -11,4 +11,6 @@ internal static class FleetLockEventIds
     public const int Failed = 106;
     public const int SlotsSet = 107;
     public const int ReleasedByOperator = 108;
+    public const int WaitingForEtcd = 109;
+    public const int EtcdAnswered = 110;
 }
