@@ -45,6 +45,7 @@ public sealed partial class UpdateAgent
     private MachineFacts _facts = null!;
     private AgentStatus _status = AgentStatus.Initial;
     private DateTimeOffset? _nextCheck;
+    private DateTimeOffset? _stoppedAt;
     private string _lastError = "";
     private string _boot = "";
     private string _reboot = "";
@@ -86,6 +87,23 @@ public sealed partial class UpdateAgent
     /// <exception cref="UpdateConfigException">The configuration is invalid (at start-up; a bad reload keeps the last good one).</exception>
     /// <exception cref="UpdateEngineException">The machine cannot be read (its disk, identity or booted slot).</exception>
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunUntilStoppedAsync(cancellationToken);
+        }
+        finally
+        {
+            if (_facts is not null)
+            {
+                // The last status says when the agent stopped, for keelson agent status to show without it.
+                _stoppedAt = _time.GetUtcNow();
+                Publish(_status.CurrentOperation);
+            }
+        }
+    }
+
+    private async Task<AgentExit> RunUntilStoppedAsync(CancellationToken cancellationToken)
     {
         // Registered first, so that a SIGHUP never finds the default action (ending the process) in place.
         using var hangup = _options.ReloadOnSighup ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
@@ -802,11 +820,12 @@ public sealed partial class UpdateAgent
             new("BOOTED_SLOT", _facts?.Booted.Label() ?? ""),
             new("RUNNING_VERSION", _facts?.Release.Version ?? ""),
             new("BOOT", _boot),
-            new("NEXT_CHECK", _nextCheck is { } next && operation == UpdateStatus.Idle && _config?.CheckingEnabled == true
+            new(AgentStatus.NextCheckDetail, _nextCheck is { } next && operation == UpdateStatus.Idle && _config?.CheckingEnabled == true && _stoppedAt is null
                 ? next.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : ""),
             new("REBOOT", _reboot),
             new("REBOOT_LOCK", _state.RebootLock ?? ""),
             new("LAST_ERROR", _lastError),
+            new(AgentStatus.StoppedDetail, _stoppedAt?.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) ?? ""),
         };
         _status = _status with { CurrentOperation = operation, Progress = progress ?? _status.Progress, Details = details };
         try
