@@ -31,13 +31,14 @@ internal sealed class AdminClient(HttpClient http, bool hasToken)
     public Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
         SendAsync<T>(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: s_json) }, cancellationToken);
 
-    /// <summary>Streams a file as the request body.</summary>
-    public async Task<T> UploadAsync<T>(string path, string file, CancellationToken cancellationToken)
+    /// <summary>Streams a file as the request body; <paramref name="progress"/> hears the bytes sent so far.</summary>
+    public async Task<T> UploadAsync<T>(string path, string file, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var fileStream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using Stream stream = progress is null ? fileStream : new CountingReadStream(fileStream, progress);
         var content = new StreamContent(stream, 1 << 20);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Headers.ContentLength = stream.Length;
+        content.Headers.ContentLength = fileStream.Length;
         return await SendAsync<T>(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, cancellationToken);
     }
 

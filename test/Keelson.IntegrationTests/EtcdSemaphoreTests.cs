@@ -51,16 +51,16 @@ public sealed class EtcdSemaphoreTests(ITestOutputHelper log)
         IRebootLock rebootLock = new EtcdSemaphore(connection, "");
         Assert.Equal((1, 2), await ((EtcdSemaphore)rebootLock).SetMaxAsync(2, CancellationToken.None));
 
-        Assert.Equal(LockOutcome.Granted, await rebootLock.LockAsync("m2", CancellationToken.None));
-        Assert.Equal(LockOutcome.Granted, await rebootLock.LockAsync("m1", CancellationToken.None));
+        Assert.Equal(LockOutcome.Took("1 of 2 slots held: m2", alreadyHeld: false), await rebootLock.LockAsync("m2", CancellationToken.None));
+        Assert.Equal(LockOutcome.Took("2 of 2 slots held: m1, m2", alreadyHeld: false), await rebootLock.LockAsync("m1", CancellationToken.None));
         // Holding a slot already is acquired, even with the semaphore at zero.
-        Assert.Equal(LockOutcome.Granted, await rebootLock.LockAsync("m1", CancellationToken.None));
+        Assert.Equal(LockOutcome.Took("2 of 2 slots held: m1, m2", alreadyHeld: true), await rebootLock.LockAsync("m1", CancellationToken.None));
         var refused = await rebootLock.LockAsync("m3", CancellationToken.None);
 
         Assert.Equal(LockOutcome.Refused("all 2 slots are held: m1, m2"), refused);
         Assert.Equal("""{"semaphore":0,"max":2,"holders":["m1","m2"]}""", await ValueAsync(etcd, EtcdSemaphore.DefaultKey));
-        Assert.True(await rebootLock.UnlockAsync("m1", CancellationToken.None));
-        Assert.False(await rebootLock.UnlockAsync("m1", CancellationToken.None));
+        Assert.Equal(UnlockOutcome.Released, await rebootLock.UnlockAsync("m1", CancellationToken.None));
+        Assert.Equal(UnlockOutcome.NotHeld, await rebootLock.UnlockAsync("m1", CancellationToken.None));
         Assert.Equal("""{"semaphore":1,"max":2,"holders":["m2"]}""", await ValueAsync(etcd, EtcdSemaphore.DefaultKey));
     }
 
@@ -87,13 +87,13 @@ public sealed class EtcdSemaphoreTests(ITestOutputHelper log)
         using var connection = Connect(etcd);
         var group = new EtcdSemaphore(connection, "db servers/eu+1");
 
-        Assert.Equal(LockOutcome.Granted, await group.LockAsync("m1", CancellationToken.None));
+        Assert.True((await group.LockAsync("m1", CancellationToken.None)).Acquired);
 
         Assert.Equal("coreos.com/updateengine/rebootlock/groups/db+servers%2Feu%2B1/semaphore", group.Key);
         Assert.Equal("""{"semaphore":0,"max":1,"holders":["m1"]}""", await ValueAsync(etcd, group.Key));
         // The default semaphore is another key, untouched.
         Assert.Equal("", await ValueAsync(etcd, EtcdSemaphore.DefaultKey));
-        Assert.Equal(LockOutcome.Granted, await new EtcdSemaphore(connection, "").LockAsync("m2", CancellationToken.None));
+        Assert.True((await new EtcdSemaphore(connection, "").LockAsync("m2", CancellationToken.None)).Acquired);
         Assert.Equal("etcd semaphore group 'db servers/eu+1' at " + etcd.Endpoints, group.Description);
     }
 
@@ -122,7 +122,7 @@ public sealed class EtcdSemaphoreTests(ITestOutputHelper log)
                 {
                     Interlocked.Increment(ref granted);
                     await Task.Yield();
-                    Assert.True(await semaphore.UnlockAsync(id, deadline.Token));
+                    Assert.Equal(UnlockOutcome.Released, await semaphore.UnlockAsync(id, deadline.Token));
                     return;
                 }
 
@@ -161,11 +161,11 @@ public sealed class EtcdSemaphoreTests(ITestOutputHelper log)
         var settings = new EtcdSettings([etcd.Members[0].ClientUrl]) { Username = "root", Password = "root-secret" };
         using var connection = EtcdConnection.Create(settings);
         var semaphore = new EtcdSemaphore(connection, "");
-        Assert.Equal(LockOutcome.Granted, await semaphore.LockAsync("m1", CancellationToken.None));
+        Assert.True((await semaphore.LockAsync("m1", CancellationToken.None)).Acquired);
 
         // A new user moves etcd's auth revision: every token issued before is refused from now on.
         await etcd.EtcdctlSucceedAsync("--user=root:root-secret", "user", "add", "other:other-secret");
-        Assert.True(await semaphore.UnlockAsync("m1", CancellationToken.None));
+        Assert.Equal(UnlockOutcome.Released, await semaphore.UnlockAsync("m1", CancellationToken.None));
 
         using var wrong = EtcdConnection.Create(settings with { Password = "nope" });
         var refused = await Assert.ThrowsAsync<RebootLockException>(() => new EtcdSemaphore(wrong, "").GetAsync(CancellationToken.None));

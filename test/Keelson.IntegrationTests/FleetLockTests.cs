@@ -199,22 +199,52 @@ public sealed class FleetLockTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public async Task Serve_refuses_bad_flags_and_fails_fast_when_etcd_cannot_be_reached()
+    public async Task Serve_refuses_bad_flags()
     {
         await using var keelson = new KeelsonProcess(log);
 
         var badGroup = await keelson.RunAsync("fleetlock", "serve", "--etcd", "http://127.0.0.1:2379", "--group-slots", "web_servers=2");
         var badSlots = await keelson.RunAsync("fleetlock", "serve", "--etcd", "http://127.0.0.1:2379", "--slots", "-1");
         var noEtcd = await keelson.RunAsync("fleetlock", "serve", "--listen", "http://127.0.0.1:0");
-        var unreachable = await keelson.RunAsync("fleetlock", "serve", "--listen", "http://127.0.0.1:0", "--etcd", $"http://127.0.0.1:{LoopbackPorts.Next()}");
 
         Assert.Equal(2, badGroup.ExitCode);
         Assert.Contains("--group-slots group 'web_servers' must match", badGroup.StandardError, StringComparison.Ordinal);
         Assert.Equal(2, badSlots.ExitCode);
         Assert.Equal(2, noEtcd.ExitCode);
         Assert.Contains("--etcd", noEtcd.StandardError, StringComparison.Ordinal);
-        Assert.Equal(1, unreachable.ExitCode);
-        Assert.Contains("the FleetLock server could not start: etcd at http://127.0.0.1:", unreachable.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_waits_for_an_etcd_that_is_not_up_yet_answers_503_meanwhile_and_serves_once_it_answers()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        await using var etcd = new EtcdCluster(log);
+        var member = etcd.AddMember();
+        var endpoint = EtcdMember.Address(member.ClientUrl);
+
+        var process = keelson.Start(["fleetlock", "serve", "--listen", "http://127.0.0.1:0", "--etcd", endpoint]);
+        var listening = await process.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        var url = new Uri(listening[ListeningPrefix.Length..].Trim());
+        // Each wait is logged with the endpoint; the server keeps running.
+        await process.WaitForLineAsync(l => l.Contains($"waiting for etcd: etcd at {endpoint} is unreachable", StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        await process.WaitForLineAsync(l => l.Contains("next try in 2 s", StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var meanwhile = await PostAsync(http, url, "/v1/pre-reboot", Body("m1"));
+        var answeredIn = clock.Elapsed;
+
+        member.Start();
+        await member.WaitUntilHealthyAsync(EtcdCluster.StartTimeout);
+        await process.WaitForLineAsync(l => l.StartsWith("serving: ", StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        var granted = await PostAsync(http, url, "/v1/pre-reboot", Body("m1"));
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "lock_store_failed"), (meanwhile.Status, meanwhile.Kind));
+        Assert.Contains($"waits for etcd at {endpoint} to answer", meanwhile.Value, StringComparison.Ordinal);
+        Assert.True(answeredIn < TimeSpan.FromSeconds(2), $"the refusal took {answeredIn}");
+        Assert.False(process.HasExited, process.Describe());
+        Assert.Equal(HttpStatusCode.OK, granted.Status);
+        Assert.Equal("""{"total_slots":1,"holders":["m1"]}""", await GetValueAsync(etcd, DefaultKey));
+        Assert.Contains($"serving: etcd at {endpoint} answers", process.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -268,6 +298,7 @@ public sealed class FleetLockTests(ITestOutputHelper log)
         var process = keelson.Start(["fleetlock", "serve", "--listen", "http://127.0.0.1:0", "--etcd", etcd.Endpoints, .. arguments]);
         var line = await process.WaitForLineAsync(l => l.StartsWith(ListeningPrefix, StringComparison.Ordinal), KeelsonProcess.StartTimeout);
         var url = new Uri(line[ListeningPrefix.Length..].Trim());
+        await process.WaitForLineAsync(l => l.StartsWith("serving: ", StringComparison.Ordinal), KeelsonProcess.StartTimeout);
         using var http = new HttpClient();
         using var health = await http.GetAsync(new Uri(url, "/health"));
         Assert.True(health.StatusCode == HttpStatusCode.OK, process.Describe());

@@ -40,7 +40,7 @@ public sealed class LockCommandTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public async Task Lock_unlock_and_set_max_print_what_locksmithctl_prints()
+    public async Task Set_max_prints_what_locksmithctl_prints_and_lock_and_unlock_say_what_they_did()
     {
         await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
         await using var keelson = new KeelsonProcess(log);
@@ -51,7 +51,9 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         var held = await SucceedAsync(keelson, etcd, "status");
 
         Assert.Equal("Old-Max: 1\nMax: 3\n", setMax.StandardOutput);
-        Assert.Equal("", lock2.StandardOutput + lock1.StandardOutput);
+        // locksmithctl prints nothing here; a person sees what changed.
+        Assert.Equal("locked: m2 holds a slot of the default group (1 of 3 slots held: m2)\n", lock2.StandardOutput);
+        Assert.Equal("locked: m1 holds a slot of the default group (2 of 3 slots held: m1, m2)\n", lock1.StandardOutput);
         Assert.Equal("Available: 1\nMax: 3\n\nMACHINE ID\nm1\nm2\n", held.StandardOutput);
         Assert.Equal("""{"semaphore":1,"max":3,"holders":["m1","m2"]}""", await ValueAsync(etcd, DefaultKey));
 
@@ -59,7 +61,7 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         var lowered = await SucceedAsync(keelson, etcd, "set-max", "0");
         var after = await SucceedAsync(keelson, etcd, "status");
 
-        Assert.Equal("", unlock.StandardOutput);
+        Assert.Equal("unlocked: m1 released its slot of the default group (1 of 3 slots held: m2)\n", unlock.StandardOutput);
         Assert.Equal("Old-Max: 3\nMax: 0\n", lowered.StandardOutput);
         Assert.Equal("Available: -1\nMax: 0\n\nMACHINE ID\nm2\n", after.StandardOutput);
         Assert.Equal("""{"semaphore":-1,"max":0,"holders":["m2"]}""", await ValueAsync(etcd, DefaultKey));
@@ -142,12 +144,13 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
         await using var keelson = new KeelsonProcess(log);
 
-        await SucceedAsync(keelson, etcd, "--group", "db servers/eu", "lock", "m1");
+        var locked = await SucceedAsync(keelson, etcd, "--group", "db servers/eu", "lock", "m1");
         var fromEnvironment = await keelson.RunAsync(
             ["lock", "status"],
             new Dictionary<string, string?> { ["LOCKSMITHCTL_ENDPOINT"] = etcd.Endpoints, ["LOCKSMITHCTL_GROUP"] = "db servers/eu" });
         var defaultGroup = await SucceedAsync(keelson, etcd, "status");
 
+        Assert.Equal("locked: m1 holds a slot of group 'db servers/eu' (1 of 1 slot held: m1)\n", locked.StandardOutput);
         Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
         Assert.Equal("Available: 0\nMax: 1\n\nMACHINE ID\nm1\n", fromEnvironment.StandardOutput);
         Assert.Equal("Available: 1\nMax: 1\n", defaultGroup.StandardOutput);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Keelson.IntegrationTests.Harness;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -365,6 +366,39 @@ public sealed class MachineTests(ITestOutputHelper log)
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
+
+    [Fact]
+    public async Task With_the_agent_stopped_status_shows_the_status_it_saved_last_says_since_when_and_exits_1_with_none()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var fleet = await TestFleet.StartAsync(keelson);
+        await fleet.PublishAsync("1.1.0", channel: "alpha");
+        await fleet.CreateMachineAsync("m1", "alpha");
+        var stateDir = keelson.PathOf("m1/var/lib/keelson");
+
+        var none = await keelson.RunAsync("agent", "status", "--state-dir", stateDir);
+        await keelson.SucceedAsync("machine", "run", "m1", "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "60s");
+        var status = await keelson.SucceedAsync("agent", "status", "--state-dir", stateDir);
+        var json = Json.Parse((await keelson.SucceedAsync("agent", "status", "--state-dir", stateDir, "--json")).StandardOutput);
+
+        Assert.Equal(1, none.ExitCode);
+        Assert.Equal(
+            $"error: the agent is not running (nothing listens at {stateDir}/agent.sock) and has saved no status: there is no {stateDir}/status\n",
+            none.StandardError);
+        const string HumanTime = @"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \((just now|\d+s ago|\d+m( \d+s)? ago)\)";
+        Assert.Matches($"^the agent is not running since {HumanTime}; this is the status it saved last, in {Regex.Escape(stateDir)}/status\n$", status.StandardError);
+        // update_engine_client's lines as it prints them, then Keelson's with times for a person.
+        Assert.Matches("^LAST_CHECKED_TIME=[1-9][0-9]+\nPROGRESS=", status.StandardOutput);
+        Assert.Matches($"\nKEELSON_AGENT=not running since {HumanTime}\nKEELSON_LAST_CHECKED={HumanTime}\n", status.StandardOutput);
+        Assert.Matches($"\nKEELSON_STOPPED={HumanTime}\n", status.StandardOutput);
+        Assert.Contains("KEELSON_RUNNING_VERSION=1.1.0\n", status.StandardOutput, StringComparison.Ordinal);
+        Assert.False(json.GetProperty("running").GetBoolean());
+        var stoppedAt = json.GetProperty("stoppedAt").GetDateTimeOffset();
+        Assert.Equal(stoppedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), json.GetProperty("details").GetProperty("STOPPED").GetString());
+        Assert.InRange(DateTimeOffset.UtcNow - stoppedAt, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        Assert.True(json.GetProperty("lastChecked").GetDateTimeOffset() <= stoppedAt);
+        Assert.Equal($"{stateDir}/status", json.GetProperty("statusFile").GetString());
+    }
 
     [Fact]
     public async Task With_REBOOT_STRATEGY_off_the_update_waits_on_B_and_the_agent_answers_status_and_check_on_its_socket()

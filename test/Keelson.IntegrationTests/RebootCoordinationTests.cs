@@ -54,6 +54,43 @@ public sealed class RebootCoordinationTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task The_agent_logs_waiting_once_per_reason_taking_the_slot_and_releasing_only_what_it_held()
+    {
+        await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
+        await using var keelson = new KeelsonProcess(log);
+        var fleet = await TestFleet.StartAsync(keelson);
+        await fleet.PublishAsync("1.1.0", channel: "alpha");
+        await keelson.SucceedAsync("lock", "lock", "other", "--endpoints", etcd.Endpoints, "--group", Group);
+        await fleet.CreateMachineAsync("m1", "alpha", "--reboot-strategy", "etcd-lock", "--etcd", etcd.Endpoints, "--lock-group", Group);
+        var machineId = File.ReadAllText(keelson.PathOf("m1/etc/machine-id")).Trim();
+
+        var run = keelson.Start(["machine", "run", "m1", "--check-interval", "1s", "--until-version", "1.1.0", "--timeout", "120s"]);
+        // Refused at once, then after 1 s, 2 s and 4 s: the status shows each next try, the log the reason once.
+        var status = keelson.PathOf("m1/var/lib/keelson/status");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(File.Exists(status) && (await File.ReadAllTextAsync(status)).Contains("next try in 4 s", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !run.HasExited, $"the agent never waited a third time:\n{run.Describe()}");
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        await keelson.SucceedAsync("lock", "unlock", "other", "--endpoints", etcd.Endpoints, "--group", Group);
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(120)), run.Describe());
+        Assert.True(run.Result().ExitCode == 0, run.Describe());
+
+        var lines = run.StandardOutput.Split('\n');
+        var lockName = $"etcd semaphore group '{Group}' at {etcd.Endpoints}";
+        var waiting = Assert.Single(lines, line => line.Contains("waiting for a slot of the reboot lock", StringComparison.Ordinal));
+        Assert.EndsWith($"Reboot: waiting for a slot of the reboot lock ({lockName}): the only slot is held: other; next try in 1 s", waiting, StringComparison.Ordinal);
+        var took = Array.FindIndex(lines, line => line.EndsWith($"Took the reboot lock ({lockName}): 1 of 1 slot held: {machineId}", StringComparison.Ordinal));
+        var secondBoot = Array.FindIndex(lines, line => line.Contains("boot 2:", StringComparison.Ordinal));
+        // The first boot held nothing, so it released nothing; the second gives back the slot it rebooted with.
+        var released = Assert.Single(lines.Select((line, index) => (line, index)), l => l.line.Contains("Released the reboot lock", StringComparison.Ordinal));
+        Assert.True(took > 0 && secondBoot > took && released.index > secondBoot, run.Describe());
+        Assert.EndsWith($"Released the reboot lock ({lockName})", released.line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_the_etcd_cluster_unreachable_an_installed_update_waits_says_why_and_nobody_reboots()
     {
         await using var keelson = new KeelsonProcess(log);

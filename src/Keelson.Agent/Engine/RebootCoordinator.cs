@@ -22,15 +22,16 @@ public sealed class RebootCoordinator(
 
     /// <summary>
     /// Returns when the machine may reboot now, with the lock taken if the strategy needs one.
-    /// <paramref name="waitingFor"/> hears what it is waiting for, in words for <c>keelson agent status</c>.
+    /// <paramref name="waitingFor"/> hears what it is waiting for before each wait, for <c>keelson agent status</c>
+    /// and the log.
     /// </summary>
-    /// <returns>The lock held (its description), or null when none was needed.</returns>
-    public async Task<string?> WaitForPermissionAsync(string holder, Action<string> waitingFor, CancellationToken cancellationToken)
+    /// <returns>The lock held, or null when none was needed.</returns>
+    public async Task<HeldRebootLock?> WaitForPermissionAsync(string holder, Action<RebootWait> waitingFor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(waitingFor);
         if (strategy == RebootStrategy.Off)
         {
-            waitingFor("REBOOT_STRATEGY=off: the update waits on the passive slot until the machine is rebooted by hand");
+            waitingFor(new RebootWait("REBOOT_STRATEGY=off: the update waits on the passive slot until the machine is rebooted by hand"));
             await Task.Delay(Timeout.InfiniteTimeSpan, time, cancellationToken);
         }
 
@@ -49,7 +50,7 @@ public sealed class RebootCoordinator(
                 var outcome = await rebootLock.LockAsync(holder, cancellationToken);
                 if (outcome.Acquired)
                 {
-                    return rebootLock.Description;
+                    return new HeldRebootLock(rebootLock.Description, outcome.Detail, outcome.AlreadyHeld);
                 }
 
                 why = $"waiting for a slot of the reboot lock ({rebootLock.Description}): {outcome.Detail}";
@@ -59,18 +60,18 @@ public sealed class RebootCoordinator(
                 why = $"waiting for the reboot lock, which cannot be taken now: {e.Message}";
             }
 
-            waitingFor($"{why}; next try in {backoff.TotalSeconds:0} s");
+            waitingFor(new RebootWait(why, backoff));
             await Task.Delay(backoff, time, cancellationToken);
             backoff = backoff * 2 > _maxBackoff ? _maxBackoff : backoff * 2;
         }
     }
 
-    private async Task WaitForWindowAsync(Action<string> waitingFor, CancellationToken cancellationToken)
+    private async Task WaitForWindowAsync(Action<RebootWait> waitingFor, CancellationToken cancellationToken)
     {
         while (!windows.IsOpen(time.GetUtcNow()))
         {
             var opens = windows.NextOpening(time.GetUtcNow());
-            waitingFor($"waiting for the reboot window {windows.Describe()}, next open at {opens:yyyy-MM-dd HH:mm zzz}");
+            waitingFor(new RebootWait($"waiting for the reboot window {windows.Describe()}, next open at {opens:yyyy-MM-dd HH:mm zzz}"));
             var wait = opens - time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {

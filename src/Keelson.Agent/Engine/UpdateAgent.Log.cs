@@ -56,6 +56,12 @@ public sealed partial class UpdateAgent
     [LoggerMessage(130, LogLevel.Information, "Reboot: {What}")]
     private partial void LogRebootWaiting(string what);
 
+    [LoggerMessage(136, LogLevel.Information, "Took the reboot lock ({Lock}): {Slots}")]
+    private partial void LogLockTaken(string @lock, string slots);
+
+    [LoggerMessage(137, LogLevel.Information, "Holds the reboot lock already ({Lock}): {Slots}")]
+    private partial void LogLockAlreadyHeld(string @lock, string slots);
+
     [LoggerMessage(131, LogLevel.Warning, "Rebooting into {Slot}: {Reason}")]
     private partial void LogRebooting(string reason, string slot);
 

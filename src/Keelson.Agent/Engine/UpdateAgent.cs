@@ -45,9 +45,11 @@ public sealed partial class UpdateAgent
     private MachineFacts _facts = null!;
     private AgentStatus _status = AgentStatus.Initial;
     private DateTimeOffset? _nextCheck;
+    private DateTimeOffset? _stoppedAt;
     private string _lastError = "";
     private string _boot = "";
     private string _reboot = "";
+    private string? _rebootWaitReason;
     private string _decision = "";
     private TaskCompletionSource<string>? _checkRequest;
     private UsrSlot? _manualReboot;
@@ -85,6 +87,23 @@ public sealed partial class UpdateAgent
     /// <exception cref="UpdateConfigException">The configuration is invalid (at start-up; a bad reload keeps the last good one).</exception>
     /// <exception cref="UpdateEngineException">The machine cannot be read (its disk, identity or booted slot).</exception>
     public async Task<AgentExit> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunUntilStoppedAsync(cancellationToken);
+        }
+        finally
+        {
+            if (_facts is not null)
+            {
+                // The last status says when the agent stopped, for keelson agent status to show without it.
+                _stoppedAt = _time.GetUtcNow();
+                Publish(_status.CurrentOperation);
+            }
+        }
+    }
+
+    private async Task<AgentExit> RunUntilStoppedAsync(CancellationToken cancellationToken)
     {
         // Registered first, so that a SIGHUP never finds the default action (ending the process) in place.
         using var hangup = _options.ReloadOnSighup ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
@@ -323,9 +342,15 @@ public sealed partial class UpdateAgent
                 throw new RebootLockException(_decision);
             }
 
-            if (choice.Lock is { } rebootLock && await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken))
+            if (choice.Lock is { } rebootLock)
             {
-                LogLockReleased(rebootLock.Description);
+                // Logged only when a slot was held: the lock service says so, or (FleetLock, which does not) this
+                // machine remembers taking one. A first boot that held nothing releases nothing.
+                var outcome = await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken);
+                if (outcome == UnlockOutcome.Released || (outcome == UnlockOutcome.Unconfirmed && _state.RebootLock is not null))
+                {
+                    LogLockReleased(rebootLock.Description);
+                }
             }
 
             await SaveAsync(s => s with { RebootLock = null });
@@ -556,7 +581,7 @@ public sealed partial class UpdateAgent
         {
             Publish(UpdateStatus.UpdatedNeedReboot);
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ResetRebootWait());
-            string? held;
+            HeldRebootLock? held;
             try
             {
                 using var choice = await ChooseLockAsync(wait.Token);
@@ -577,7 +602,16 @@ public sealed partial class UpdateAgent
 
             if (held is not null)
             {
-                await SaveAsync(s => s with { RebootLock = held, RebootLockKeptFor = null });
+                if (held.AlreadyHeld)
+                {
+                    LogLockAlreadyHeld(held.Description, Slots(held));
+                }
+                else
+                {
+                    LogLockTaken(held.Description, Slots(held));
+                }
+
+                await SaveAsync(s => s with { RebootLock = held.Description, RebootLockKeptFor = null });
             }
 
             using var disk = await OpenDiskAsync(writable: false, cancellationToken);
@@ -585,16 +619,20 @@ public sealed partial class UpdateAgent
             return AgentExit.Rebooting;
         }
 
-        void Waiting(string what)
+        void Waiting(RebootWait wait)
         {
-            if (_reboot != what)
+            // Logged once per reason: a retry for the same reason (only the next try differs) is news for the status alone.
+            if (_rebootWaitReason != wait.Reason)
             {
-                LogRebootWaiting(what);
+                _rebootWaitReason = wait.Reason;
+                LogRebootWaiting(wait.Text);
             }
 
-            _reboot = what;
+            _reboot = wait.Text;
             Publish(UpdateStatus.UpdatedNeedReboot);
         }
+
+        static string Slots(HeldRebootLock held) => held.Slots.Length > 0 ? held.Slots : "the lock service does not say more";
     }
 
     /// <summary>
@@ -782,11 +820,12 @@ public sealed partial class UpdateAgent
             new("BOOTED_SLOT", _facts?.Booted.Label() ?? ""),
             new("RUNNING_VERSION", _facts?.Release.Version ?? ""),
             new("BOOT", _boot),
-            new("NEXT_CHECK", _nextCheck is { } next && operation == UpdateStatus.Idle && _config?.CheckingEnabled == true
+            new(AgentStatus.NextCheckDetail, _nextCheck is { } next && operation == UpdateStatus.Idle && _config?.CheckingEnabled == true && _stoppedAt is null
                 ? next.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : ""),
             new("REBOOT", _reboot),
             new("REBOOT_LOCK", _state.RebootLock ?? ""),
             new("LAST_ERROR", _lastError),
+            new(AgentStatus.StoppedDetail, _stoppedAt?.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) ?? ""),
         };
         _status = _status with { CurrentOperation = operation, Progress = progress ?? _status.Progress, Details = details };
         try

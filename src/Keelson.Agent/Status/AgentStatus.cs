@@ -18,6 +18,22 @@ public sealed record AgentStatus(
 {
     public static AgentStatus Initial { get; } = new(null, 0, UpdateStatus.Idle, "0.0.0.0", 0, []);
 
+    /// <summary>Detail: when the agent checks next (Unix seconds); empty unless it waits to check.</summary>
+    public const string NextCheckDetail = "NEXT_CHECK";
+
+    /// <summary>Detail: when the agent stopped (Unix seconds); empty while it runs.</summary>
+    public const string StoppedDetail = "STOPPED";
+
+    /// <summary>The details that hold a time, as Unix seconds.</summary>
+    public static IReadOnlySet<string> TimeDetails { get; } = new HashSet<string>(StringComparer.Ordinal) { NextCheckDetail, StoppedDetail };
+
+    /// <summary>A time detail's value; null when absent, empty or not a number of seconds.</summary>
+    public DateTimeOffset? TimeDetail(string key) =>
+        Details.FirstOrDefault(d => d.Key == key).Value is { Length: > 0 } text
+        && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
     public static string WireName(UpdateStatus status) => status switch
     {
         UpdateStatus.Idle => "UPDATE_STATUS_IDLE",

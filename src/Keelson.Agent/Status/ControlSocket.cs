@@ -52,16 +52,31 @@ public sealed class ControlSocket : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="command"/> to the agent listening at <paramref name="path"/>.</summary>
-    public static async Task<ControlReply> SendAsync(string path, string command, CancellationToken cancellationToken)
+    /// <exception cref="UpdateEngineException">No agent listens there, or its answer is no reply.</exception>
+    public static async Task<ControlReply> SendAsync(string path, string command, CancellationToken cancellationToken) =>
+        await TrySendAsync(path, command, cancellationToken)
+        ?? throw new UpdateEngineException($"the agent is not running: nothing listens at {path}", 0, isTransient: true);
+
+    /// <summary>
+    /// Sends <paramref name="command"/> to the agent listening at <paramref name="path"/>; null when no agent listens
+    /// there (no socket file, or one a stopped agent left behind).
+    /// </summary>
+    /// <exception cref="UpdateEngineException">The socket cannot be used (permissions), or the answer is no reply.</exception>
+    public static async Task<ControlReply?> TrySendAsync(string path, string command, CancellationToken cancellationToken)
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
         }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused or SocketError.HostNotFound
+            || !File.Exists(path))
+        {
+            return null;
+        }
         catch (SocketException e)
         {
-            throw new UpdateEngineException($"the agent is not running (no answer at {path}: {e.Message})", 0, isTransient: true, e);
+            throw new UpdateEngineException($"cannot talk to the agent at {path}: {e.Message}", 0, isTransient: false, e);
         }
 
         await socket.SendAsync(Encoding.UTF8.GetBytes(command + "\n"), cancellationToken);

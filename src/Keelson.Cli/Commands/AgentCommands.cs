@@ -5,6 +5,7 @@ using Keelson.Agent.Engine;
 using Keelson.Agent.Host;
 using Keelson.Agent.State;
 using Keelson.Agent.Status;
+using Keelson.Cli.Output;
 using Microsoft.Extensions.Logging;
 
 namespace Keelson.Cli.Commands;
@@ -33,7 +34,7 @@ internal static class AgentCommands
         {
             config, disk, stateDir, firstCheck, interval, healthDelay,
         };
-        command.Subcommands.Add(ControlCommand("status", "print the agent's status (update_engine_client's format)"));
+        command.Subcommands.Add(StatusCommand());
         command.Subcommands.Add(ControlCommand("check", "check for an update now"));
         command.Subcommands.Add(ControlCommand("mark-good", "mark the booted slot good now (successful, top priority), without waiting for the health checks"));
         command.Subcommands.Add(ControlCommand("rollback", "make the other slot boot next and reboot into it"));
@@ -98,6 +99,105 @@ internal static class AgentCommands
         DefaultValueFactory = _ => DefaultStateDirectory,
     };
 
+    /// <summary>
+    /// <c>keelson agent status</c>: the running agent's status, or with the agent stopped the status it saved last
+    /// (saying so, and since when). update_engine_client's lines stay as it prints them (LAST_CHECKED_TIME in Unix
+    /// seconds); Keelson's own lines show times for a person; <c>--json</c> has the exact values. Exit 0 with a
+    /// status, 1 when the agent is not running and saved none (naming where it looked).
+    /// </summary>
+    private static Command StatusCommand()
+    {
+        var stateDir = StateDirectoryOption();
+        var json = new Option<bool>("--json") { Description = "print JSON, with exact times" };
+        var command = new Command("status", "print the agent's status (update_engine_client's lines, then Keelson's); with the agent stopped, the status it saved last")
+        {
+            stateDir, json,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
+        {
+            var store = new AgentStateStore(parse.GetValue(stateDir)!);
+            ControlReply? reply;
+            try
+            {
+                reply = await ControlSocket.TrySendAsync(store.SocketPath, "status", ct);
+            }
+            catch (UpdateEngineException e)
+            {
+                throw new CliException(e.Message);
+            }
+
+            if (reply is { ExitCode: not 0 })
+            {
+                await parse.InvocationConfiguration.Error.WriteAsync("error: " + reply.Text);
+                return reply.ExitCode;
+            }
+
+            var saved = reply is null ? ReadSavedStatus(store) : null;
+            var status = Parse(reply?.Text ?? saved!.Value.Text, reply is null ? store.StatusPath : "the agent's answer");
+            var now = DateTimeOffset.UtcNow;
+            var stopped = status.TimeDetail(AgentStatus.StoppedDetail);
+            if (parse.GetValue(json))
+            {
+                new ConsoleOutput(parse.InvocationConfiguration.Output).Json(new AgentStatusReport(
+                    reply is not null, reply is null ? stopped : null, saved?.SavedAt, store.StatusPath, status.LastChecked,
+                    status.TimeDetail(AgentStatus.NextCheckDetail), status.Progress, AgentStatus.WireName(status.CurrentOperation),
+                    status.NewVersion, status.NewSize, status.Details.ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal)));
+                return 0;
+            }
+
+            var details = new List<KeyValuePair<string, string>>();
+            if (reply is null)
+            {
+                var since = stopped is { } at
+                    ? $"not running since {Format.TimeAndAge(at, now)}"
+                    : $"not running; it last saved its status {Format.TimeAndAge(saved!.Value.SavedAt, now)}";
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"the agent is {since}; this is the status it saved last, in {store.StatusPath}");
+                details.Add(new("AGENT", since));
+            }
+
+            if (status.LastChecked is { } checkedAt)
+            {
+                details.Add(new("LAST_CHECKED", Format.TimeAndAge(checkedAt, now)!));
+            }
+
+            details.AddRange(status.Details.Select(d => AgentStatus.TimeDetails.Contains(d.Key) && status.TimeDetail(d.Key) is { } time
+                ? new KeyValuePair<string, string>(d.Key, Format.TimeAndAge(time, now)!)
+                : d));
+            await parse.InvocationConfiguration.Output.WriteAsync((status with { Details = details }).Format());
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The status file a stopped agent left, and when it was written; exit 1 when there is none.</summary>
+    private static (string Text, DateTimeOffset SavedAt)? ReadSavedStatus(AgentStateStore store)
+    {
+        try
+        {
+            return (File.ReadAllText(store.StatusPath), new DateTimeOffset(File.GetLastWriteTimeUtc(store.StatusPath), TimeSpan.Zero));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CliException($"the agent is not running (nothing listens at {store.SocketPath}) and has saved no status: there is no {store.StatusPath}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"the agent is not running (nothing listens at {store.SocketPath}), and its saved status cannot be read: {e.Message}");
+        }
+    }
+
+    private static AgentStatus Parse(string text, string from)
+    {
+        try
+        {
+            return AgentStatus.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"{from} is not the agent's status: {e.Message}");
+        }
+    }
+
     private static Command ControlCommand(string name, string description)
     {
         var stateDir = StateDirectoryOption();
@@ -121,4 +221,10 @@ internal static class AgentCommands
         }));
         return command;
     }
+
+    /// <summary><c>keelson agent status --json</c>: exact values; times as ISO 8601.</summary>
+    private sealed record AgentStatusReport(
+        bool Running, DateTimeOffset? StoppedAt, DateTimeOffset? StatusSavedAt, string StatusFile, DateTimeOffset? LastChecked,
+        DateTimeOffset? NextCheck, double Progress, string CurrentOperation, string NewVersion, long NewSize,
+        IReadOnlyDictionary<string, string> Details);
 }

@@ -108,7 +108,7 @@ internal static class FleetLockCommands
             Microsoft.AspNetCore.Builder.WebApplication app;
             try
             {
-                app = await FleetLockServer.BuildAsync(options, cancellationToken: ct);
+                app = FleetLockServer.Build(options);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
             catch (Exception e) when (e is RebootLockException or IOException or InvalidOperationException)
@@ -126,6 +126,26 @@ internal static class FleetLockCommands
             await output.WriteLineAsync($"slots: {options.Slots.Default} per group"
                 + string.Concat(options.Slots.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $", {g.Key}={g.Value}")));
             await output.FlushAsync(ct);
+
+            // Until etcd answers, requests get 503 at once; a stop (Ctrl-C, SIGTERM) ends the wait like the serving.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+            try
+            {
+                var etcdAt = await FleetLockServer.WaitForEtcdAsync(app, stopping.Token);
+                await output.WriteLineAsync($"serving: {etcdAt} answers");
+                await output.FlushAsync(ct);
+            }
+            catch (RebootLockException e)
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+                throw new CliException($"the FleetLock server could not start: {e.Message}");
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+
             await app.WaitForShutdownAsync(CancellationToken.None);
             await app.DisposeAsync();
         }));

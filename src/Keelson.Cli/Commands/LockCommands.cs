@@ -86,7 +86,7 @@ internal static class LockCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var machine = MachineId(parse.GetValue(id));
-            await WithSemaphoreAsync(parse, async (semaphore, _) =>
+            await WithSemaphoreAsync(parse, async (semaphore, output) =>
             {
                 var change = await semaphore.TryLockAsync(machine, ct);
                 if (!change.IsDone)
@@ -94,6 +94,9 @@ internal static class LockCommands
                     var why = change.Outcome == SemaphoreOutcome.AtZero ? EtcdSemaphore.DescribeFull(change.State) : $"{machine} already holds a slot";
                     throw new CliException($"locking {machine}: {LocksmithFormat.Refusal(change)} ({why})");
                 }
+
+                // locksmithctl says nothing on success; a person should see what changed.
+                await output.WriteLineAsync($"locked: {machine} holds a slot of {GroupName(semaphore)} ({EtcdSemaphore.DescribeHeld(change.State)})");
             });
         }));
     }
@@ -105,13 +108,15 @@ internal static class LockCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var machine = MachineId(parse.GetValue(id));
-            await WithSemaphoreAsync(parse, async (semaphore, _) =>
+            await WithSemaphoreAsync(parse, async (semaphore, output) =>
             {
                 var change = await semaphore.TryUnlockAsync(machine, ct);
                 if (!change.IsDone)
                 {
                     throw new CliException($"unlocking {machine}: {LocksmithFormat.Refusal(change)} ({machine} holds no slot)");
                 }
+
+                await output.WriteLineAsync($"unlocked: {machine} released its slot of {GroupName(semaphore)} ({EtcdSemaphore.DescribeHeld(change.State)})");
             });
         }));
         return command;
@@ -136,6 +141,9 @@ internal static class LockCommands
         })));
         return command;
     }
+
+    private static string GroupName(EtcdSemaphore semaphore) =>
+        semaphore.Group.Length == 0 ? "the default group" : $"group '{semaphore.Group}'";
 
     private static Argument<string?> IdArgument()
     {

@@ -47,7 +47,8 @@ internal static class PackageCommands
             if (parse.GetValue(file) is { } payload)
             {
                 var query = $"?version={Uri.EscapeDataString(parse.GetValue(version)!)}&name={Uri.EscapeDataString(parse.GetValue(name) ?? payload.Name)}";
-                package = await client.UploadAsync<PackageInfo>(path + query, payload.FullName, ct);
+                package = await ProgressDisplay.RunAsync($"uploading {parse.GetValue(version)}", [new ProgressStage("uploading", payload.Length)],
+                    progress => client.UploadAsync<PackageInfo>(path + query, payload.FullName, progress.ForBytes(0), ct));
             }
             else
             {

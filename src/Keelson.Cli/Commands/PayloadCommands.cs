@@ -59,16 +59,17 @@ internal static class PayloadCommands
         command.SetAction((parse, ct) => RunAsync(async () =>
         {
             using var signingKey = PayloadSigningKey.Load(parse.GetValue(key)!.FullName);
-            var result = await PayloadCreator.CreateAsync(new PayloadCreateOptions
-            {
-                ImagePath = parse.GetValue(image)!.FullName,
-                Version = parse.GetValue(version)!,
-                Key = signingKey,
-                Board = parse.GetValue(board)!,
-                SourceImagePath = parse.GetValue(from)?.FullName,
-                CompressionLevel = parse.GetValue(level),
-            }, parse.GetValue(output)!, ProgressOn(parse, "creating"), ct);
-            EndProgress(parse);
+            var imageFile = parse.GetValue(image)!;
+            var result = await ProgressDisplay.RunAsync($"creating {parse.GetValue(version)}", [new ProgressStage("compressing", imageFile.Length)],
+                progress => PayloadCreator.CreateAsync(new PayloadCreateOptions
+                {
+                    ImagePath = imageFile.FullName,
+                    Version = parse.GetValue(version)!,
+                    Key = signingKey,
+                    Board = parse.GetValue(board)!,
+                    SourceImagePath = parse.GetValue(from)?.FullName,
+                    CompressionLevel = parse.GetValue(level),
+                }, parse.GetValue(output)!, progress.ForPayload(0), ct));
             var manifest = result.Manifest;
             if (parse.GetValue(json))
             {
@@ -94,8 +95,9 @@ internal static class PayloadCommands
         command.SetAction((parse, ct) => RunAsync(async () =>
         {
             await using var payload = OpenPayload(parse.GetValue(file)!);
-            var manifest = await PayloadReader.VerifyAsync(payload, LoadKeys(parse, keys), ProgressOn(parse, "verifying"), ct);
-            EndProgress(parse);
+            var imageSize = await ImageSizeAsync(payload, ct);
+            var manifest = await ProgressDisplay.RunAsync($"verifying {parse.GetValue(file)!.Name}", [new ProgressStage("verifying", imageSize)],
+                progress => PayloadReader.VerifyAsync(payload, LoadKeys(parse, keys), progress.ForPayload(0), ct));
             Output(parse).Line(manifest.IsDelta
                 ? $"{parse.GetValue(file)!.Name}: signed by trusted key {manifest.KeyId}, every data chunk intact; version {manifest.Version} for {manifest.Board}, a delta (its copies are checked against the source when applied)"
                 : $"{parse.GetValue(file)!.Name}: signed by trusted key {manifest.KeyId}, every chunk intact, image sha256 {manifest.ImageSha256}; version {manifest.Version} for {manifest.Board}");
@@ -158,7 +160,7 @@ internal static class PayloadCommands
         {
             await using var payload = OpenPayload(parse.GetValue(file)!);
             var slot = await SlotAsync(parse.GetValue(target)!, ct);
-            var result = await PayloadInstaller.ApplyAsync(payload, slot, new PayloadApplyOptions
+            var options = new PayloadApplyOptions
             {
                 TrustedKeys = LoadKeys(parse, keys),
                 Board = parse.GetValue(board)!,
@@ -166,8 +168,10 @@ internal static class PayloadCommands
                 AllowDowngrade = parse.GetValue(allowDowngrade),
                 Source = parse.GetValue(source) is { } active ? await SlotAsync(active, ct) : null,
                 ReadBack = parse.GetValue(readBack) == "operations" ? PayloadReadBack.OperationHashes : PayloadReadBack.ImageHash,
-            }, ProgressOn(parse, "applying"), ct);
-            EndProgress(parse);
+            };
+            var imageSize = await ImageSizeAsync(payload, ct);
+            var result = await ProgressDisplay.RunAsync($"applying {parse.GetValue(file)!.Name}", [new ProgressStage("writing", imageSize)],
+                progress => PayloadInstaller.ApplyAsync(payload, slot, options, progress.ForPayload(0), ct));
             var manifest = result.Manifest;
             Output(parse).Fields([
                 ("installed", $"{manifest.Version} ({manifest.Board}) into {slot}"),
@@ -283,32 +287,15 @@ internal static class PayloadCommands
         }
     }
 
-    /// <summary>A percentage on stderr while a person watches; nothing when stderr is not a terminal.</summary>
-    private static Progress<PayloadProgress>? ProgressOn(ParseResult parse, string what)
+    /// <summary>
+    /// The image size the payload's manifest states, which the progress counts up to; read without checking the
+    /// signature (the command checks it next, before it uses anything), then the payload is read again from its start.
+    /// </summary>
+    private static async Task<long> ImageSizeAsync(FileStream payload, CancellationToken cancellationToken)
     {
-        if (Console.IsErrorRedirected)
-        {
-            return null;
-        }
-
-        var last = -1L;
-        var error = parse.InvocationConfiguration.Error;
-        return new Progress<PayloadProgress>(p =>
-        {
-            var percent = p.BytesTotal == 0 ? 100 : p.BytesDone * 100 / p.BytesTotal;
-            if (percent != Interlocked.Exchange(ref last, percent))
-            {
-                error.Write($"\r{what} {percent,3}%");
-            }
-        });
-    }
-
-    private static void EndProgress(ParseResult parse)
-    {
-        if (!Console.IsErrorRedirected)
-        {
-            parse.InvocationConfiguration.Error.Write("\r\u001b[K");
-        }
+        var manifest = await PayloadReader.ReadUnverifiedManifestAsync(payload, cancellationToken);
+        payload.Position = 0;
+        return manifest.ImageSize;
     }
 
     private static string Operations(PayloadManifest manifest) =>

@@ -17,7 +17,7 @@ internal sealed class DemoOperator(AdminClient admin)
     public Task<PackageInfo> PublishAsync(DemoRelease release, CancellationToken cancellationToken) =>
         admin.UploadAsync<PackageInfo>(
             $"{s_app}/packages?version={Uri.EscapeDataString(release.Version)}&name={Uri.EscapeDataString(Path.GetFileName(release.Payload))}",
-            release.Payload, cancellationToken);
+            release.Payload, progress: null, cancellationToken);
 
     public Task<ChannelInfo> SetChannelAsync(string channel, string version, CancellationToken cancellationToken) =>
         admin.SendJsonAsync<ChannelInfo>(HttpMethod.Put, $"{s_app}/channels/{Uri.EscapeDataString(channel)}", new SetChannelRequest(version), cancellationToken);

@@ -126,6 +126,7 @@ public sealed class EtcdConnection : IDisposable
     private async Task<T> CallAsync<T>(Func<EtcdClient, Metadata?, DateTime, Task<T>> call, CancellationToken cancellationToken)
     {
         var failures = new List<string>();
+        var transient = true;
         RpcException? last = null;
         var first = Volatile.Read(ref _current);
         for (var i = 0; i < _members.Length; i++)
@@ -146,6 +147,7 @@ public sealed class EtcdConnection : IDisposable
             {
                 // The next member may answer; a compare-and-swap retried there is still a compare-and-swap.
                 failures.Add(_members.Length == 1 ? Reason(member, e) : $"{member.Address}: {Reason(member, e)}");
+                transient &= !IsTlsFailure(member, e);
                 last = e;
             }
             catch (RpcException e)
@@ -154,8 +156,15 @@ public sealed class EtcdConnection : IDisposable
             }
         }
 
-        throw new RebootLockException($"{Describe} is unreachable ({string.Join("; ", failures)})", last);
+        throw new RebootLockException($"{Describe} is unreachable ({string.Join("; ", failures)})", last, transient);
     }
+
+    /// <summary>
+    /// The member answered, but the TLS handshake (or the client certificate, which TLS 1.3 refuses after it) failed:
+    /// a matter of settings, which asking again does not change.
+    /// </summary>
+    private static bool IsTlsFailure(Member member, RpcException e) =>
+        Find<AuthenticationException>(e) is not null || (member.Endpoint.Scheme == "https" && Find<IOException>(e) is not null && Find<SocketException>(e) is null);
 
     private async Task<T> CallMemberAsync<T>(Member member, Func<EtcdClient, Metadata?, DateTime, Task<T>> call, CancellationToken cancellationToken)
     {

@@ -66,10 +66,14 @@ public sealed class FleetLockClient : IRebootLock
         throw Failure(_preReboot, status, error);
     }
 
-    public async Task<bool> UnlockAsync(string holder, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>POST /v1/steady-state</c>. The protocol answers 200 whether or not a slot was held, so a release is
+    /// <see cref="UnlockOutcome.Unconfirmed"/>.
+    /// </summary>
+    public async Task<UnlockOutcome> UnlockAsync(string holder, CancellationToken cancellationToken)
     {
         var (status, error) = await PostAsync(_steadyState, holder, cancellationToken);
-        return status == HttpStatusCode.OK ? true : throw Failure(_steadyState, status, error);
+        return status == HttpStatusCode.OK ? UnlockOutcome.Unconfirmed : throw Failure(_steadyState, status, error);
     }
 
     private async Task<(HttpStatusCode Status, FleetLockError? Error)> PostAsync(Uri url, string holder, CancellationToken cancellationToken)

@@ -70,13 +70,13 @@ public sealed class EtcdSemaphore : IRebootLock
         var change = await ChangeAsync(state => state.IsHeldBy(holder) ? new SemaphoreChange(SemaphoreOutcome.AlreadyHeld, state) : state.Lock(holder), cancellationToken);
         return change.Outcome switch
         {
-            SemaphoreOutcome.Done or SemaphoreOutcome.AlreadyHeld => LockOutcome.Granted,
+            SemaphoreOutcome.Done or SemaphoreOutcome.AlreadyHeld => LockOutcome.Took(DescribeHeld(change.State), change.Outcome == SemaphoreOutcome.AlreadyHeld),
             _ => LockOutcome.Refused(DescribeFull(change.State)),
         };
     }
 
-    public async Task<bool> UnlockAsync(string holder, CancellationToken cancellationToken) =>
-        (await TryUnlockAsync(holder, cancellationToken)).IsDone;
+    public async Task<UnlockOutcome> UnlockAsync(string holder, CancellationToken cancellationToken) =>
+        (await TryUnlockAsync(holder, cancellationToken)).IsDone ? UnlockOutcome.Released : UnlockOutcome.NotHeld;
 
     /// <summary>
     /// locksmith's lock, for <c>lock ID</c>: the precise outcome, including <see cref="SemaphoreOutcome.AlreadyHeld"/>
@@ -109,6 +109,14 @@ public sealed class EtcdSemaphore : IRebootLock
             },
             cancellationToken);
         return (oldMax, change.State.Max);
+    }
+
+    /// <summary>Words for the slots taken: <c>1 of 2 slots held: m1</c>, <c>0 of 2 slots held</c>.</summary>
+    public static string DescribeHeld(SemaphoreState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var text = $"{state.Holders.Count} of {state.Max} slot{(state.Max == 1 ? "" : "s")} held";
+        return state.Holders.Count == 0 ? text : $"{text}: {string.Join(", ", state.Holders)}";
     }
 
     /// <summary>Words for a full semaphore that name who holds it: <c>all 2 slots are held: m1, m2</c>.</summary>

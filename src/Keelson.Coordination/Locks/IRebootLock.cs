@@ -17,7 +17,10 @@ public interface IRebootLock
     /// <exception cref="RebootLockException">The lock service cannot be reached or answered something unusable.</exception>
     Task<LockOutcome> LockAsync(string holder, CancellationToken cancellationToken);
 
-    /// <summary>Releases the slot <paramref name="holder"/> holds; true when one was released, false when it held none.</summary>
+    /// <summary>
+    /// Releases the slot <paramref name="holder"/> holds, if any: <see cref="UnlockOutcome.Released"/> or
+    /// <see cref="UnlockOutcome.NotHeld"/>, or <see cref="UnlockOutcome.Unconfirmed"/> when the service does not say which.
+    /// </summary>
     /// <exception cref="RebootLockException">The lock service cannot be reached or answered something unusable.</exception>
-    Task<bool> UnlockAsync(string holder, CancellationToken cancellationToken);
+    Task<UnlockOutcome> UnlockAsync(string holder, CancellationToken cancellationToken);
 }

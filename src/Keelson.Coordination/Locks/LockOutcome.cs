@@ -2,14 +2,21 @@ namespace Keelson.Coordination.Locks;
 
 /// <summary>The answer to a lock request.</summary>
 /// <param name="Acquired">True when the holder now holds a slot (also when it held one already).</param>
-/// <param name="Detail">Why not, in words an operator can act on (e.g. <c>all 2 slots are held: m1, m2</c>); empty when acquired.</param>
-/// <param name="AlreadyHeld">Acquired by a holder that held the slot already: nothing changed.</param>
+/// <param name="Detail">
+/// Refused: why not, in words an operator can act on (e.g. <c>all 2 slots are held: m1, m2</c>). Acquired: the
+/// slots as they are now when the lock service says (e.g. <c>2 of 2 slots held: m1, m2</c>), else empty.
+/// </param>
+/// <param name="AlreadyHeld">Acquired because the holder held a slot already (the lock is recursive): nothing changed.</param>
 public sealed record LockOutcome(bool Acquired, string Detail, bool AlreadyHeld = false)
 {
+    /// <summary>Acquired, with nothing more said (FleetLock's 200).</summary>
     public static LockOutcome Granted { get; } = new(true, "");
 
     /// <summary>Granted again to a holder that holds the slot (locks are recursive).</summary>
     public static LockOutcome StillHeld { get; } = new(true, "", AlreadyHeld: true);
 
     public static LockOutcome Refused(string detail) => new(false, detail);
+
+    /// <summary>Acquired, with the slots as they are now.</summary>
+    public static LockOutcome Took(string detail, bool alreadyHeld) => new(true, detail, alreadyHeld);
 }

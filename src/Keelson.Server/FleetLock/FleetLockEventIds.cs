@@ -12,4 +12,6 @@ internal static class FleetLockEventIds
     public const int SlotsSet = 107;
     public const int ReleasedByOperator = 108;
     public const int Unchanged = 109;
+    public const int WaitingForEtcd = 110;
+    public const int EtcdAnswered = 111;
 }

@@ -16,31 +16,30 @@ namespace Keelson.Server.FleetLock;
 /// <c>POST /v1/steady-state</c> and <c>GET /health</c> over semaphores in etcd, in Airlock's layout. It keeps no state
 /// of its own, so any number of replicas may serve one fleet.
 /// </summary>
-public static class FleetLockServer
+public static partial class FleetLockServer
 {
     // Requests are a few dozen bytes; Kestrel refuses (rather than drains) anything much larger.
     private const long MaxRequestBodyBytes = 1 << 20;
 
+    /// <summary>The first wait for an etcd that does not answer at start, doubling up to <see cref="MaxStartRetry"/>.</summary>
+    public static readonly TimeSpan FirstStartRetry = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxStartRetry = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Connects to etcd, checks that it answers, and builds the application (not yet listening). Fails fast with a
-    /// <see cref="RebootLockException"/> on bad etcd settings or an unreachable cluster.
+    /// Builds the application (not yet listening) over the etcd cluster <paramref name="options"/> name. Nothing is
+    /// asked of etcd yet: <see cref="WaitForEtcdAsync"/> does that once the application listens, and until etcd has
+    /// answered, FleetLock requests get 503 <c>lock_store_failed</c> at once.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(FleetLockServerOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    /// <exception cref="RebootLockException">The etcd settings are wrong (an endpoint, a certificate file).</exception>
+    public static WebApplication Build(FleetLockServerOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Etcd ?? throw new ArgumentException("the etcd endpoints are required", nameof(options));
         time ??= TimeProvider.System;
         var etcd = EtcdConnection.Create(settings);
         var store = new EtcdFleetLockStore(etcd, options.Slots, time);
-        try
-        {
-            await store.CheckHealthAsync(cancellationToken);
-        }
-        catch
-        {
-            etcd.Dispose();
-            throw;
-        }
+        var starting = new StartingFleetLockStore(store, etcd.Describe);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -55,6 +54,7 @@ public static class FleetLockServer
         });
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(starting);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockServer).FullName!);
@@ -70,10 +70,53 @@ public static class FleetLockServer
                 return Results.Text($"{e.Message}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });
-        FleetLockEndpoints.MapProtocol(app, new FleetLockService(store), logger);
+        FleetLockEndpoints.MapProtocol(app, new FleetLockService(starting), logger);
         app.Lifetime.ApplicationStopped.Register(etcd.Dispose);
         return app;
     }
+
+    /// <summary>
+    /// Asks etcd until it answers, waiting 1 s, 2 s, 4 s ... up to 30 s between tries and logging each wait with the
+    /// endpoints and the reason; then FleetLock requests are served. Returns the etcd it reached, for a message.
+    /// </summary>
+    /// <exception cref="RebootLockException">etcd answered with a refusal that asking again does not change (credentials, TLS).</exception>
+    public static async Task<string> WaitForEtcdAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var store = app.Services.GetRequiredService<EtcdFleetLockStore>();
+        var starting = app.Services.GetRequiredService<StartingFleetLockStore>();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockServer).FullName!);
+        var wait = FirstStartRetry;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.CheckHealthAsync(cancellationToken);
+                starting.Ready();
+                if (attempt > 1)
+                {
+                    LogEtcdAnswered(logger, store.Description, attempt);
+                }
+
+                return store.Description;
+            }
+            catch (RebootLockException e) when (e.IsTransient)
+            {
+                starting.Waiting(e.Message);
+                LogWaitingForEtcd(logger, e.Message, wait.TotalSeconds);
+            }
+
+            await Task.Delay(wait, time, cancellationToken);
+            wait = wait * 2 > MaxStartRetry ? MaxStartRetry : wait * 2;
+        }
+    }
+
+    [LoggerMessage(EventId = FleetLockEventIds.WaitingForEtcd, Level = LogLevel.Warning, Message = "FleetLock: waiting for etcd: {Error}; next try in {Seconds} s")]
+    private static partial void LogWaitingForEtcd(ILogger logger, string error, double seconds);
+
+    [LoggerMessage(EventId = FleetLockEventIds.EtcdAnswered, Level = LogLevel.Information, Message = "FleetLock: {Etcd} answers (try {Attempt}); serving")]
+    private static partial void LogEtcdAnswered(ILogger logger, string etcd, int attempt);
 
     /// <summary>The addresses the started application listens on.</summary>
     public static IReadOnlyList<string> Addresses(WebApplication app)

@@ -34,8 +34,8 @@ public sealed class RebootCoordinatorTests : IDisposable
         return windows!;
     }
 
-    private Task<string?> WaitForPermission(RebootStrategy strategy, RebootWindows windows, IRebootLock? rebootLock) =>
-        new RebootCoordinator(strategy, windows, rebootLock, _time).WaitForPermissionAsync("m1", _heard.Enqueue, _cancellation.Token);
+    private Task<HeldRebootLock?> WaitForPermission(RebootStrategy strategy, RebootWindows windows, IRebootLock? rebootLock) =>
+        new RebootCoordinator(strategy, windows, rebootLock, _time).WaitForPermissionAsync("m1", wait => _heard.Enqueue(wait.Text), _cancellation.Token);
 
     /// <summary>The next wait the coordinator starts on the clock, once it has started it.</summary>
     private async Task<TimeSpan> NextWaitAsync() => await _time.Waits.Reader.ReadAsync().AsTask().WaitAsync(s_deadline);
@@ -118,7 +118,7 @@ public sealed class RebootCoordinatorTests : IDisposable
         Assert.EndsWith("; next try in 10 s", _heard.Last(), StringComparison.Ordinal);
         _clock.Advance(TimeSpan.FromSeconds(10));
 
-        Assert.Equal("in-memory lock 'test'", await permission.WaitAsync(s_deadline));
+        Assert.Equal("in-memory lock 'test'", (await permission.WaitAsync(s_deadline))?.Description);
         Assert.Equal([start, start.AddSeconds(5), start.AddSeconds(15)], rebootLock.Attempts.Select(a => a.At));
         Assert.All(rebootLock.Attempts, attempt => Assert.Equal("m1", attempt.Holder));
     }
@@ -140,7 +140,7 @@ public sealed class RebootCoordinatorTests : IDisposable
             _clock.Advance(wait);
         }
 
-        Assert.Equal("in-memory lock 'test'", await permission.WaitAsync(s_deadline));
+        Assert.Equal("in-memory lock 'test'", (await permission.WaitAsync(s_deadline))?.Description);
         Assert.Equal([5.0, 10, 20, 40, 80, 160, 300, 300, 300], waits.Select(w => w.TotalSeconds));
         Assert.Equal(10, rebootLock.Attempts.Count);
     }
@@ -160,7 +160,7 @@ public sealed class RebootCoordinatorTests : IDisposable
             "waiting for the reboot lock, which cannot be taken now: etcd at http://10.0.0.1:2379 is unreachable (connection refused); next try in 5 s",
             _heard.Last());
         _clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.Equal("in-memory lock 'test'", await permission.WaitAsync(s_deadline));
+        Assert.Equal("in-memory lock 'test'", (await permission.WaitAsync(s_deadline))?.Description);
         Assert.Equal(2, rebootLock.Attempts.Count);
     }
 
@@ -183,7 +183,7 @@ public sealed class RebootCoordinatorTests : IDisposable
         Assert.Single(rebootLock.Attempts);
         _clock.Advance(untilOpen);
 
-        Assert.Equal("in-memory lock 'test'", await permission.WaitAsync(s_deadline));
+        Assert.Equal("in-memory lock 'test'", (await permission.WaitAsync(s_deadline))?.Description);
         Assert.Equal(
             [new DateTimeOffset(2025, 1, 16, 3, 59, 58, TimeSpan.Zero), new DateTimeOffset(2025, 1, 17, 3, 0, 0, TimeSpan.Zero)],
             rebootLock.Attempts.Select(a => a.At));
@@ -199,7 +199,7 @@ public sealed class RebootCoordinatorTests : IDisposable
         Assert.Equal(TimeSpan.FromHours(15), await NextWaitAsync());
         Assert.Empty(rebootLock.Attempts);
         _clock.Advance(TimeSpan.FromHours(15));
-        Assert.Equal("in-memory lock 'test'", await permission.WaitAsync(s_deadline));
+        Assert.Equal("in-memory lock 'test'", (await permission.WaitAsync(s_deadline))?.Description);
         Assert.Equal(new DateTimeOffset(2025, 1, 16, 3, 0, 0, TimeSpan.Zero), Assert.Single(rebootLock.Attempts).At);
     }
 
@@ -260,7 +260,7 @@ public sealed class RebootCoordinatorTests : IDisposable
             }
         }
 
-        public Task<bool> UnlockAsync(string holder, CancellationToken cancellationToken) =>
+        public Task<UnlockOutcome> UnlockAsync(string holder, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("the coordinator never releases the lock");
     }
 }

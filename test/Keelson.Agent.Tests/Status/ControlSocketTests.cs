@@ -46,4 +46,17 @@ public sealed class ControlSocketTests : IDisposable
 
         Assert.Contains("the agent is not running", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task No_socket_and_a_socket_a_stopped_agent_left_behind_both_mean_no_agent()
+    {
+        // A socket file nobody listens on, as a killed agent leaves it (.NET would delete it when this socket closes).
+        var stale = Path.Combine(_directory.FullName, "stale.sock");
+        using var left = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        left.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(stale));
+
+        Assert.True(File.Exists(stale));
+        Assert.Null(await ControlSocket.TrySendAsync(stale, "status", CancellationToken.None));
+        Assert.Null(await ControlSocket.TrySendAsync(Path.Combine(_directory.FullName, "none.sock"), "status", CancellationToken.None));
+    }
 }

@@ -32,11 +32,12 @@ public sealed class FleetLockClientTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Unlock_posts_to_steady_state_and_is_true_on_200()
+    public async Task Unlock_posts_to_steady_state_and_is_unconfirmed_on_200()
     {
         var released = await Client("base").UnlockAsync("m1", CancellationToken.None);
 
-        Assert.True(released);
+        // FleetLock answers 200 whether or not a slot was held.
+        Assert.Equal(UnlockOutcome.Unconfirmed, released);
         Assert.Equal("/base/v1/steady-state", Assert.Single(_server.Requests).Path);
     }
 
@@ -142,7 +143,7 @@ public sealed class FleetLockClientTests : IAsyncDisposable
         Assert.Equal(LockOutcome.Granted, first);
         Assert.Equal(LockOutcome.Refused("all 1 reboot slot of group 'default' are held: m1"), second);
         Assert.Equal(LockOutcome.Granted, again);
-        Assert.True(released);
+        Assert.Equal(UnlockOutcome.Unconfirmed, released);
         Assert.Equal(LockOutcome.Granted, afterRelease);
     }
 }

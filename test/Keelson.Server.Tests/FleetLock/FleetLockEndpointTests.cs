@@ -148,7 +148,7 @@ public sealed class FleetLockEndpointTests : IAsyncLifetime
 
         Assert.Equal(LockOutcome.Granted, first);
         Assert.Equal(LockOutcome.Refused("all 1 reboot slot of group 'db' are held: m1"), second);
-        Assert.True(released);
+        Assert.Equal(UnlockOutcome.Unconfirmed, released);
     }
 
     [Fact]
