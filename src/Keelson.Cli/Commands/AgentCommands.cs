@@ -145,28 +145,42 @@ internal static class AgentCommands
                 return 0;
             }
 
-            var details = new List<KeyValuePair<string, string>>();
+            string? agent = null;
             if (reply is null)
             {
-                var since = stopped is { } at
+                agent = stopped is { } at
                     ? $"not running since {Format.TimeAndAge(at, now)}"
                     : $"not running; it last saved its status {Format.TimeAndAge(saved!.Value.SavedAt, now)}";
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"the agent is {since}; this is the status it saved last, in {store.StatusPath}");
-                details.Add(new("AGENT", since));
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"the agent is {agent}; this is the status it saved last, in {store.StatusPath}");
             }
 
-            if (status.LastChecked is { } checkedAt)
-            {
-                details.Add(new("LAST_CHECKED", Format.TimeAndAge(checkedAt, now)!));
-            }
-
-            details.AddRange(status.Details.Select(d => AgentStatus.TimeDetails.Contains(d.Key) && status.TimeDetail(d.Key) is { } time
-                ? new KeyValuePair<string, string>(d.Key, Format.TimeAndAge(time, now)!)
-                : d));
-            await parse.InvocationConfiguration.Output.WriteAsync((status with { Details = details }).Format());
+            await parse.InvocationConfiguration.Output.WriteAsync(ForPeople(status, now, agent).Format());
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The status as a person reads it: update_engine_client's lines as they are (scripts parse them), Keelson's
+    /// times in words with their age, and <paramref name="agent"/> (whether the agent runs) first when given.
+    /// </summary>
+    internal static AgentStatus ForPeople(AgentStatus status, DateTimeOffset now, string? agent = null)
+    {
+        var details = new List<KeyValuePair<string, string>>();
+        if (agent is not null)
+        {
+            details.Add(new("AGENT", agent));
+        }
+
+        if (status.LastChecked is { } checkedAt)
+        {
+            details.Add(new("LAST_CHECKED", Format.TimeAndAge(checkedAt, now)!));
+        }
+
+        details.AddRange(status.Details.Select(d => AgentStatus.TimeDetails.Contains(d.Key) && status.TimeDetail(d.Key) is { } time
+            ? new KeyValuePair<string, string>(d.Key, Format.TimeAndAge(time, now)!)
+            : d));
+        return status with { Details = details };
     }
 
     /// <summary>The status file a stopped agent left, and when it was written; exit 1 when there is none.</summary>

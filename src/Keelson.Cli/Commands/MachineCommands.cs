@@ -196,7 +196,7 @@ internal static class MachineCommands
             output.Table(["SLOT", "PRIORITY", "TRIES", "SUCCESSFUL", "VERSION"], slots.Select(s => (IReadOnlyList<string?>)
                 [s.Label, s.Priority.ToString(CultureInfo.InvariantCulture), s.Tries.ToString(CultureInfo.InvariantCulture), s.Successful ? "1" : "0", s.Version]));
             output.Line("");
-            output.Line(status is null ? "the agent has not run yet" : "agent status:\n" + status.Format().TrimEnd());
+            output.Line(status is null ? "the agent has not run yet" : "agent status:\n" + AgentCommands.ForPeople(status, DateTimeOffset.UtcNow).Format().TrimEnd());
         }));
         return command;
     }
