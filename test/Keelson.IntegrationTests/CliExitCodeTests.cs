@@ -40,7 +40,7 @@ public sealed class CliExitCodeTests(ITestOutputHelper log)
     [InlineData("--status 'onhold' is not one of: Undefined, UpdateGranted, Downloading, Downloaded, Installed, Complete, Error, OnHold. Did you mean 'OnHold'?",
         "instance", "list", "--status", "onhold")]
     [InlineData("--reboot-strategy 'sometimes' is not one of: best-effort, etcd-lock, reboot, off, fleetlock",
-        "machine", "create", "m1", "--image", "usr.ext4", "--server", "http://127.0.0.1:8080", "--pubkey", "key.pub", "--reboot-strategy", "sometimes")]
+        "machine", "create", "m1", "--image", "usr.ext4", "--server", "http://updates.example.com", "--pubkey", "key.pub", "--reboot-strategy", "sometimes")]
     [InlineData("'keelson channel' needs a command: list, set, promote, create, delete", "channel")]
     public async Task A_word_the_command_line_does_not_know_is_one_usage_error_naming_what_it_may_have_meant(string error, params string[] arguments)
     {

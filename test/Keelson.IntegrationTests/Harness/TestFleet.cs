@@ -51,8 +51,8 @@ public sealed class TestFleet(KeelsonProcess keelson, int fillerBytes)
 
     /// <summary>
     /// A simulated machine following <paramref name="group"/>. Unless <paramref name="options"/> choose a reboot
-    /// strategy, it reboots without a lock: the default, best-effort, would probe 127.0.0.1:2379 and take part in
-    /// whatever etcd this computer happens to run there.
+    /// strategy, it reboots without a lock: the default, best-effort, would probe etcd's default local client
+    /// address and take part in whatever etcd this computer happens to run there.
     /// </summary>
     public Task CreateMachineAsync(string name, string group, params string[] options) =>
         keelson.SucceedAsync(["machine", "create", name, "--image", Image("1.0.0"), "--server", keelson.Server!.Url.ToString(),
