@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Keelson.Server.Catalog;
 
 /// <summary>Groups and their rollout policies.</summary>
-public sealed partial class GroupService(Database database, GroupCache cache, TimeProvider time, ILogger<GroupService> logger)
+public sealed partial class GroupService(Database database, GroupCache cache, InstanceTouches touches, TimeProvider time, ILogger<GroupService> logger)
 {
     private const string SelectGroups = """
         SELECT g.*, c.name AS channel_name, p.version AS channel_version
@@ -184,6 +184,8 @@ public sealed partial class GroupService(Database database, GroupCache cache, Ti
             return invalid;
         }
 
+        // The machines counted are those whose checks came before, including the routine checks still queued.
+        await touches.FlushAsync(cancellationToken);
         var outcome = await database.WriteAsync<Outcome<DeletedInfo>>(
             async (connection, transaction) =>
             {
