@@ -47,11 +47,16 @@ internal static class EspFiles
         }
     }
 
+    /// <summary>Deletes a file; one already gone (or its folder) is fine.</summary>
     public static void Delete(string path)
     {
         try
         {
             File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing to delete.
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

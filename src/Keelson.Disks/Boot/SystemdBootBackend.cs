@@ -112,7 +112,8 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
 
     private static BootState StateOf(SystemdBootEntries entries)
     {
-        var chosen = new[] { UsrSlotName.A, UsrSlotName.B }.Select(entries.Find).OfType<SystemdBootSlotEntry>().ToList();
+        // Each slot's first entry, in systemd-boot's order: the earlier one boots first.
+        var chosen = entries.Entries.DistinctBy(e => e.Slot).ToList();
         return new BootState(Slot(UsrSlotName.A), Slot(UsrSlotName.B));
 
         SlotBootState Slot(UsrSlotName slot)
