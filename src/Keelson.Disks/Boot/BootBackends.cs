@@ -26,11 +26,12 @@ public static class BootBackends
     };
 
     /// <summary>The backend of <paramref name="kind"/> for the slots of <paramref name="diskPath"/> and the ESP mounted at <paramref name="espDirectory"/>.</summary>
+    /// <remarks>The ESP folder is made absolute, so that the kernel paths of a <see cref="KexecTarget"/> are.</remarks>
     public static IBootBackend Open(BootBackendKind kind, string diskPath, string espDirectory) => kind switch
     {
         BootBackendKind.Gptprio => new GptprioBackend(diskPath),
-        BootBackendKind.GrubEnv => new GrubEnvBackend(diskPath, espDirectory),
-        BootBackendKind.SystemdBoot => new SystemdBootBackend(diskPath, espDirectory),
+        BootBackendKind.GrubEnv => new GrubEnvBackend(diskPath, Path.GetFullPath(espDirectory)),
+        BootBackendKind.SystemdBoot => new SystemdBootBackend(diskPath, Path.GetFullPath(espDirectory)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a boot backend"),
     };
 
