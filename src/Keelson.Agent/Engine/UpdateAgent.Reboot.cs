@@ -124,7 +124,7 @@ public sealed partial class UpdateAgent
         await ChangeBootAsync(async backend => kexec = await backend.CountTryAsync(slot, cancellationToken), $"count a try of {slot.Label}");
         if (kexec is null)
         {
-            LogKexecUnavailable(slot.Label, $"the {_config.BootBackend.Name()} boot backend does not know {slot.Label}'s kernel");
+            LogKexecUnavailable(slot.Label, $"the {_backend.Kind.Name()} boot backend does not know {slot.Label}'s kernel");
             return false;
         }
 

@@ -30,11 +30,11 @@ public sealed partial class UpdateAgent
             new("SERVER", _config?.Server?.ToString() ?? "disabled"),
             new("REBOOT_STRATEGY", _config is null ? "" : _config.RebootStrategy.Name()),
             new("REBOOT_DECISION", _decision),
-            new("BOOT_BACKEND", _config is null ? "" : _config.BootBackend.Name()),
+            new("BOOT_BACKEND", _backend?.Kind.Name() ?? ""),
             new("REBOOT_METHOD", _config is null ? "" : _config.RebootMethod == RebootMethod.Kexec ? "kexec" : "firmware"),
             new("BOOTED_SLOT", _facts?.Booted.Label() ?? ""),
             new("RUNNING_VERSION", _facts?.Release.Version ?? ""),
-            new("STATE", _stoppedAt is null ? state.Name : "stopped"),
+            new("STATE", state.Name),
             new("BOOT", state is EngineState.BootPendingVerdict pending
                 ? string.Create(CultureInfo.InvariantCulture, $"trial boot of {pending.Slot.Label()} ({pending.Version}): health checks in {Math.Max(0, (pending.ChecksAt - now).TotalSeconds):0} s")
                 : _verdict?.Describe() ?? ""),

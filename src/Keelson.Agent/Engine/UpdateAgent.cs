@@ -573,7 +573,7 @@ public sealed partial class UpdateAgent
         }
         catch (Exception e) when (e is DiskException or IOException or UnauthorizedAccessException)
         {
-            throw new UpdateEngineException($"cannot read the boot state ({_config.BootBackend.Name()}): {e.Message}", OmahaErrorCodes.BootStateError, isTransient: true, e);
+            throw new UpdateEngineException($"cannot read the boot state ({_backend.Kind.Name()}): {e.Message}", OmahaErrorCodes.BootStateError, isTransient: true, e);
         }
     }
 
@@ -585,7 +585,7 @@ public sealed partial class UpdateAgent
         }
         catch (Exception e) when (e is DiskException or IOException or UnauthorizedAccessException)
         {
-            throw new UpdateEngineException($"cannot {what} ({_config.BootBackend.Name()}): {e.Message}", OmahaErrorCodes.BootStateError, isTransient: true, e);
+            throw new UpdateEngineException($"cannot {what} ({_backend.Kind.Name()}): {e.Message}", OmahaErrorCodes.BootStateError, isTransient: true, e);
         }
     }
 
