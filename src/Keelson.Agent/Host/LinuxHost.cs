@@ -66,6 +66,13 @@ public sealed class LinuxHost(string? disk) : IMachineHost
     /// <summary>kexec-tools: <c>kexec -l KERNEL --initrd=INITRD --append=CMDLINE</c>, then <c>kexec -e</c>, which does not return when it works.</summary>
     public async Task KexecAsync(KexecTarget target, CancellationToken cancellationToken)
     {
+        await RunKexecAsync(KexecLoadArguments(target), cancellationToken);
+        await RunKexecAsync(["-e"], cancellationToken);
+    }
+
+    /// <summary>The arguments of <c>kexec -l</c> for <paramref name="target"/> (each one argument, no shell in between).</summary>
+    public static IReadOnlyList<string> KexecLoadArguments(KexecTarget target)
+    {
         ArgumentNullException.ThrowIfNull(target);
         List<string> load = ["-l", target.KernelPath];
         if (target.InitrdPath is { } initrd)
@@ -74,8 +81,7 @@ public sealed class LinuxHost(string? disk) : IMachineHost
         }
 
         load.Add($"--append={target.CommandLine}");
-        await RunKexecAsync(load, cancellationToken);
-        await RunKexecAsync(["-e"], cancellationToken);
+        return load;
     }
 
     private static async Task RunKexecAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)

@@ -452,4 +452,57 @@ public sealed class UpdateAgentTests : IAsyncLifetime
         Assert.Empty(_world.Host.RebootsSoFar());
         Assert.Equal(0, (await _world.GptSlotAsync(UsrSlotName.B)).Priority);
     }
+
+    [Fact]
+    public async Task A_rollback_by_hand_reboots_with_kexec_too_when_configured()
+    {
+        await _world.ConfigureAsync("KEELSON_REBOOT_METHOD=kexec");
+        var target = new KexecTarget("/boot/keelson/B/vmlinuz", "/boot/keelson/B/initrd", "mount.usr=PARTUUID=9aa0b4c1-5d3e-4f2a-8c6b-1e2d3f4a5b6c");
+        _world.Backend = new FakeBootBackend { State = new BootState(s_aGood with { Priority = 2 }, s_bGood), KexecTarget = target };
+        _world.Start();
+        await _world.WaitForAsync(s => s is EngineState.Idle, "idle");
+
+        var reply = await _world.Agent.HandleCommandAsync("rollback", CancellationToken.None);
+
+        Assert.Equal(AgentExit.Rebooting, await _world.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, reply.ExitCode);
+        Assert.Equal(["prioritize B", "count B"], _world.Backend.Calls);
+        Assert.Equal(["kexec /boot/keelson/B/vmlinuz"], _world.Host.RebootsSoFar());
+    }
+
+    [Fact]
+    public async Task A_reload_while_the_update_waits_asks_the_new_strategy_which_may_reboot_at_once()
+    {
+        await _world.ConfigureAsync("REBOOT_STRATEGY=off");
+        await _world.PublishAsync("1.1.0");
+        _world.Start();
+        await _world.FirstCheckAsync();
+        var waiting = Assert.IsType<EngineState.WaitingForReboot>(await _world.WaitForAsync(s => s is EngineState.WaitingForReboot, "waiting"));
+
+        await _world.ConfigureAsync("REBOOT_STRATEGY=reboot", "GROUP=beta");
+        _world.Agent.Reload();
+
+        Assert.Equal(AgentExit.Rebooting, await _world.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("REBOOT_STRATEGY=off", waiting.Wait.Reason, StringComparison.Ordinal);
+        Assert.Contains("Configuration reloaded: group beta, server " + _world.OmahaUrl + ", reboot strategy reboot", _world.Log.Lines);
+        Assert.Equal(["firmware B"], _world.Host.RebootsSoFar());
+        Assert.Equal(["waiting-for-reboot", "update-installed", "rebooting"], _world.Log.States().TakeLast(3));
+    }
+
+    [Fact]
+    public async Task A_bad_reload_keeps_the_last_good_configuration_and_the_engine_where_it_was()
+    {
+        _world.Start();
+        await _world.WaitForAsync(s => s is EngineState.Idle, "idle");
+
+        await _world.ConfigureAsync("KEELSON_BOOT_BACKEND=lilo");
+        _world.Agent.Reload();
+        var check = await _world.Agent.HandleCommandAsync("check", CancellationToken.None);
+
+        Assert.Contains(_world.Log.Lines, l => l.StartsWith("Configuration not reloaded, keeping the last good one: ", StringComparison.Ordinal)
+            && l.EndsWith("KEELSON_BOOT_BACKEND 'lilo' is not one of gptprio, grub-env, systemd-boot", StringComparison.Ordinal));
+        Assert.Equal(new(0, "no update: 1.0.0 is current for group alpha\n"), check);
+        Assert.Equal("gptprio", _world.Detail("BOOT_BACKEND"));
+        Assert.IsType<EngineState.Idle>(_world.Agent.State);
+    }
 }
