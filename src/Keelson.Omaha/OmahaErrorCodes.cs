@@ -6,11 +6,45 @@ namespace Keelson.Omaha;
 /// The <c>errorcode</c> values update_engine reports in <c>&lt;event eventresult="0"&gt;</c>: a code, plus
 /// 2000 + HTTP status for transfer errors, with flag bits OR-ed in for the machine's circumstances.
 /// </summary>
+/// <remarks>
+/// Every failure has its own named code here; none is ever reported as 0 (success). update_engine's codes are used
+/// where one fits; Keelson's own, for what update_engine has no name for (the boot's health, the reboot, the
+/// machine's own files), start at 1001.
+/// </remarks>
 public static class OmahaErrorCodes
 {
+    /// <summary>Success: never the code of a failure.</summary>
+    public const int Success = 0;
+
+    /// <summary>A failure update_engine has no closer name for.</summary>
+    public const int Error = 1;
+
+    public const int OmahaRequestError = 2;
+    public const int FilesystemCopierError = 4;
+
+    /// <summary>The slot was written but could not be made bootable (the boot backend's write failed).</summary>
+    public const int PostinstallRunnerError = 5;
+
+    /// <summary>The disk with the slots could not be opened or changed before the write.</summary>
+    public const int InstallDeviceOpenError = 7;
+
+    public const int DownloadTransferError = 9;
     public const int PayloadHashMismatch = 10;
     public const int PayloadSizeMismatch = 11;
+    public const int DownloadPayloadVerificationError = 12;
+    public const int DownloadNewPartitionInfoError = 13;
+    public const int DownloadWriteError = 14;
+
+    /// <summary>The written slot does not hold what was offered (another version), or its filesystem cannot be read.</summary>
+    public const int NewRootfsVerificationError = 15;
+
+    /// <summary>The written slot has no kernel (<c>boot/vmlinuz</c>) for a bootloader that loads it from the ESP.</summary>
+    public const int NewKernelVerificationError = 16;
+
+    public const int DownloadPayloadPubKeyVerificationError = 18;
+    public const int DownloadStateInitializationError = 20;
     public const int InvalidMetadataMagic = 21;
+    public const int DownloadOperationHashMismatch = 29;
     public const int OmahaRequestXmlParseError = 31;
     public const int OmahaResponseInvalid = 34;
     public const int OmahaUpdateDeferredForBackoff = 40;
@@ -23,6 +57,33 @@ public static class OmahaErrorCodes
     /// came from (a code update_engine does not use, below the transfer errors).
     /// </summary>
     public const int UnhealthyBoot = 1001;
+
+    /// <summary>Keelson's own: the reboot command (or the reboot itself) failed; the agent tries again later.</summary>
+    public const int RebootFailed = 1002;
+
+    /// <summary>Keelson's own: a kexec reboot could not be prepared or started; the agent reboots through the firmware instead.</summary>
+    public const int KexecFailed = 1003;
+
+    /// <summary>Keelson's own: the machine's own files cannot be read (machine id, boot id, kernel command line, release, booted slot).</summary>
+    public const int HostUnreadable = 1004;
+
+    /// <summary>Keelson's own: a slot's filesystem cannot be read (no ext4, no release file).</summary>
+    public const int SlotUnreadable = 1005;
+
+    /// <summary>Keelson's own: the boot backend could not read or write the boot state (marking a boot good, a rollback).</summary>
+    public const int BootStateError = 1006;
+
+    /// <summary>Keelson's own: the agent cannot be reached on its control socket, or its answer is no reply.</summary>
+    public const int AgentUnreachable = 1007;
+
+    /// <summary>Keelson's own: a simulated machine cannot be made, opened or booted.</summary>
+    public const int MachineSetupError = 1008;
+
+    /// <summary>Keelson's own: a host program (debugfs, kexec, a health check's shell) cannot be started.</summary>
+    public const int CommandUnavailable = 1009;
+
+    /// <summary>Keelson's own: the agent's saved state cannot be read.</summary>
+    public const int StateUnreadable = 1010;
 
     /// <summary>Transfer errors are reported as this plus the HTTP status: 2404 is HTTP 404.</summary>
     public const int TransferErrorBase = 2000;
@@ -110,26 +171,26 @@ public static class OmahaErrorCodes
     // Names from update_engine's action exit codes, which CoreOS and Flatcar kept; 44 is CoreOS's rollback.
     private static string? NameOf(long code) => code switch
     {
-        0 => "success",
-        1 => "error",
-        2 => "Omaha request error",
+        Success => "success",
+        Error => "error",
+        OmahaRequestError => "Omaha request error",
         3 => "Omaha response handler error",
-        4 => "filesystem copier error",
-        5 => "postinstall runner error",
-        7 => "install device open error",
+        FilesystemCopierError => "filesystem copier error",
+        PostinstallRunnerError => "postinstall runner error",
+        InstallDeviceOpenError => "install device open error",
         8 => "kernel device open error",
-        9 => "download transfer error",
+        DownloadTransferError => "download transfer error",
         PayloadHashMismatch => "payload hash mismatch",
         PayloadSizeMismatch => "payload size mismatch",
-        12 => "download payload verification error",
-        13 => "download new partition info error",
-        14 => "download write error",
-        15 => "new rootfs verification error",
-        16 => "new kernel verification error",
+        DownloadPayloadVerificationError => "download payload verification error",
+        DownloadNewPartitionInfoError => "download new partition info error",
+        DownloadWriteError => "download write error",
+        NewRootfsVerificationError => "new rootfs verification error",
+        NewKernelVerificationError => "new kernel verification error",
         17 => "signed delta payload expected",
-        18 => "download payload public key verification error",
+        DownloadPayloadPubKeyVerificationError => "download payload public key verification error",
         19 => "postinstall booted from firmware B",
-        20 => "download state initialization error",
+        DownloadStateInitializationError => "download state initialization error",
         InvalidMetadataMagic => "invalid metadata magic",
         22 => "download signature missing in manifest",
         23 => "download manifest parse error",
@@ -138,7 +199,7 @@ public static class OmahaErrorCodes
         26 => "download metadata signature mismatch",
         27 => "download operation hash verification error",
         28 => "download operation execution error",
-        29 => "download operation hash mismatch",
+        DownloadOperationHashMismatch => "download operation hash mismatch",
         30 => "Omaha empty response",
         OmahaRequestXmlParseError => "Omaha request XML parse error",
         32 => "download invalid metadata size",
@@ -153,6 +214,15 @@ public static class OmahaErrorCodes
         41 => "postinstall powerwash error",
         Rollback => "rollback",
         UnhealthyBoot => "new boot failed its health checks",
+        RebootFailed => "reboot failed",
+        KexecFailed => "kexec failed",
+        HostUnreadable => "machine files unreadable",
+        SlotUnreadable => "slot filesystem unreadable",
+        BootStateError => "boot state error",
+        AgentUnreachable => "agent unreachable",
+        MachineSetupError => "simulated machine error",
+        CommandUnavailable => "host command unavailable",
+        StateUnreadable => "agent state unreadable",
         _ => null,
     };
 }

@@ -1,4 +1,5 @@
 using Keelson.Coordination;
+using Keelson.Disks.Boot;
 
 namespace Keelson.Agent.Configuration;
 
@@ -34,4 +35,13 @@ public sealed record UpdateConfig(
     public const string DefaultRebootCommand = "systemctl reboot";
 
     public bool CheckingEnabled => Server is not null;
+
+    /// <summary>Where the choice of the slot to boot lives (<c>KEELSON_BOOT_BACKEND</c>, default gptprio).</summary>
+    public BootBackendKind BootBackend { get; init; } = BootBackendKind.Gptprio;
+
+    /// <summary>Where the ESP is mounted (<c>KEELSON_ESP</c>), for the backends that keep kernels and state there.</summary>
+    public string EspDirectory { get; init; } = BootBackends.DefaultEspDirectory;
+
+    /// <summary>How the machine reboots into the next slot (<c>KEELSON_REBOOT_METHOD</c>, default firmware).</summary>
+    public RebootMethod RebootMethod { get; init; } = RebootMethod.Firmware;
 }

@@ -1,5 +1,6 @@
 using Keelson.Coordination;
 using Keelson.Coordination.Etcd;
+using Keelson.Disks.Boot;
 
 namespace Keelson.Agent.Configuration;
 
@@ -19,7 +20,10 @@ namespace Keelson.Agent.Configuration;
 /// <item><c>KEELSON_REBOOT_COMMAND</c>: a shell command, default <c>systemctl reboot</c>;</item>
 /// <item><c>KEELSON_REBOOT_WINDOWS</c>: several windows (<c>Mon-Fri 02:00 1h; Sat,Sun 03:00 4h</c>) instead of locksmith's one;</item>
 /// <item><c>KEELSON_REBOOT_TIMEZONE</c>: the IANA zone of the windows (default: the machine's);</item>
-/// <item><c>KEELSON_FLEETLOCK_URL</c> and <c>KEELSON_FLEETLOCK_GROUP</c>: the FleetLock server.</item>
+/// <item><c>KEELSON_FLEETLOCK_URL</c> and <c>KEELSON_FLEETLOCK_GROUP</c>: the FleetLock server;</item>
+/// <item><c>KEELSON_BOOT_BACKEND</c>: gptprio (default), grub-env or systemd-boot;</item>
+/// <item><c>KEELSON_ESP</c>: where the ESP is mounted (default /boot), an absolute path;</item>
+/// <item><c>KEELSON_REBOOT_METHOD</c>: firmware (default) or kexec.</item>
 /// </list>
 /// Unknown keys are kept out of the way of other tools' settings and ignored.
 /// </remarks>
@@ -158,7 +162,29 @@ public static class UpdateConfigReader
         var keys = (Get("KEELSON_TRUSTED_KEYS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var checks = (Get("KEELSON_HEALTH_CHECKS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var reboot = Get("KEELSON_REBOOT_COMMAND") is { Length: > 0 } command ? command : UpdateConfig.DefaultRebootCommand;
-        return new UpdateConfig(group, server, strategy, windows, locks, keys, checks, reboot, sources);
+        var backendText = Get("KEELSON_BOOT_BACKEND") is { Length: > 0 } b ? b : BootBackendKind.Gptprio.Name();
+        var backend = BootBackends.Parse(backendText)
+            ?? throw new UpdateConfigException(
+                $"{Where("KEELSON_BOOT_BACKEND")}: KEELSON_BOOT_BACKEND '{Shorten(backendText)}' is not one of {string.Join(", ", BootBackends.Names)}");
+        var esp = Get("KEELSON_ESP") is { Length: > 0 } e ? e : BootBackends.DefaultEspDirectory;
+        if (!Path.IsPathFullyQualified(esp))
+        {
+            throw new UpdateConfigException($"{Where("KEELSON_ESP")}: KEELSON_ESP '{Shorten(esp)}' is not an absolute path (where the ESP is mounted, e.g. /boot)");
+        }
+
+        var methodText = Get("KEELSON_REBOOT_METHOD") is { Length: > 0 } m ? m : "firmware";
+        var method = methodText switch
+        {
+            "firmware" => RebootMethod.Firmware,
+            "kexec" => RebootMethod.Kexec,
+            _ => throw new UpdateConfigException($"{Where("KEELSON_REBOOT_METHOD")}: KEELSON_REBOOT_METHOD '{Shorten(methodText)}' is not one of firmware, kexec"),
+        };
+        return new UpdateConfig(group, server, strategy, windows, locks, keys, checks, reboot, sources)
+        {
+            BootBackend = backend,
+            EspDirectory = esp,
+            RebootMethod = method,
+        };
     }
 
     /// <summary>locksmith's one window (<c>REBOOT_WINDOW_START</c>/<c>_LENGTH</c>) or Keelson's several, in <c>KEELSON_REBOOT_TIMEZONE</c>.</summary>

@@ -1,4 +1,5 @@
 using Keelson.Agent.Configuration;
+using Keelson.Disks.Boot;
 
 namespace Keelson.Agent.Engine;
 
@@ -26,6 +27,12 @@ public sealed class AgentOptions
     public TimeSpan LockRetry { get; set; } = RebootCoordinator.DefaultFirstBackoff;
 
     public TimeSpan LockRetryMax { get; set; } = RebootCoordinator.DefaultMaxBackoff;
+
+    /// <summary>How long after a failed reboot command the reboot is tried again.</summary>
+    public TimeSpan RebootRetry { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Opens the boot backend <c>KEELSON_BOOT_BACKEND</c> names, for the disk and the ESP directory (<see cref="BootBackends.Open"/>).</summary>
+    public Func<BootBackendKind, string, string, IBootBackend> OpenBootBackend { get; set; } = BootBackends.Open;
 
     /// <summary>Serve <c>keelson agent status|check|...</c> on the control socket in the state directory.</summary>
     public bool ControlSocket { get; set; } = true;

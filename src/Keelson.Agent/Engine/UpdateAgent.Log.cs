@@ -14,6 +14,15 @@ public sealed partial class UpdateAgent
     [LoggerMessage(102, LogLevel.Error, "Configuration not reloaded, keeping the last good one: {Error}")]
     private partial void LogReloadFailed(string error);
 
+    [LoggerMessage(103, LogLevel.Debug, "State {From} -> {To}")]
+    private partial void LogState(string from, string to);
+
+    [LoggerMessage(104, LogLevel.Information, "Command {Command} (while {State})")]
+    private partial void LogCommand(string command, string state);
+
+    [LoggerMessage(105, LogLevel.Information, "Command {Command} refused while {State}")]
+    private partial void LogCommandRefused(string command, string state);
+
     [LoggerMessage(110, LogLevel.Warning, "The update to {Version} did not stay: the machine booted {Slot} running {Running}")]
     private partial void LogRolledBack(string version, string slot, string running);
 
@@ -64,6 +73,12 @@ public sealed partial class UpdateAgent
 
     [LoggerMessage(131, LogLevel.Warning, "Rebooting into {Slot}: {Reason}")]
     private partial void LogRebooting(string reason, string slot);
+
+    [LoggerMessage(138, LogLevel.Warning, "Not rebooting into {Slot} with kexec: {Why}; rebooting through the firmware")]
+    private partial void LogKexecUnavailable(string slot, string why);
+
+    [LoggerMessage(139, LogLevel.Error, "The reboot into {Slot} failed (error code {Code}): {Error}; trying again in {Seconds} s")]
+    private partial void LogRebootFailed(string slot, long code, string error, double seconds);
 
     [LoggerMessage(132, LogLevel.Information, "Released the reboot lock ({Lock})")]
     private partial void LogLockReleased(string @lock);

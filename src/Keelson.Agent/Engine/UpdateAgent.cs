@@ -1,5 +1,6 @@
-using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Keelson.Agent.Configuration;
 using Keelson.Agent.Download;
 using Keelson.Agent.Host;
@@ -7,8 +8,8 @@ using Keelson.Agent.Install;
 using Keelson.Agent.Omaha;
 using Keelson.Agent.State;
 using Keelson.Agent.Status;
-using Keelson.Coordination.Locks;
 using Keelson.Disks;
+using Keelson.Disks.Boot;
 using Keelson.Omaha;
 using Keelson.Payloads;
 using Microsoft.Extensions.Logging;
@@ -22,8 +23,12 @@ namespace Keelson.Agent.Engine;
 /// step to the server as Omaha events, and reboots as the reboot strategy allows.
 /// </summary>
 /// <remarks>
-/// One loop owns the update; the control socket's commands (status, check, mark-good, rollback) and SIGHUP talk to
-/// it through <see cref="_wake"/>. Disk changes and state saves happen under <see cref="_gate"/>.
+/// One loop owns the engine's <see cref="EngineState"/> and moves it only through <see cref="EngineTransitions"/>.
+/// It reads one inbox: the control socket's commands (<c>check</c>, <c>mark-good</c>, <c>rollback</c>, accepted or
+/// refused by <see cref="CommandPolicy"/>), SIGHUP, and what the one long step under way (an activity: a wait, the
+/// health checks, a check, a download, an install, the wait for the reboot lock) reports. Activities compute; only
+/// the loop changes the state, the saved state and the boot state. <c>status</c> is answered from the last
+/// published status, without the loop.
 /// </remarks>
 public sealed partial class UpdateAgent
 {
@@ -34,27 +39,35 @@ public sealed partial class UpdateAgent
     private readonly ILogger _logger;
     private readonly AgentStateStore _store;
     private readonly CheckSchedule _schedule;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Channel<EngineMessage> _inbox = Channel.CreateUnbounded<EngineMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource<bool> _bootSettled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstCheckDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<TaskCompletionSource<ControlReply>> _checkWaiters = [];
 
+    // Owned by the loop.
+    private EngineState _state = new EngineState.Starting();
     private UpdateConfig _config = null!;
     private IReadOnlyList<PayloadPublicKey> _keys = [];
-    private AgentState _state = AgentState.Empty;
+    private IBootBackend _backend = null!;
+    private AgentState _saved = AgentState.Empty;
     private MachineFacts _facts = null!;
-    private AgentStatus _status = AgentStatus.Initial;
-    private DateTimeOffset? _nextCheck;
-    private DateTimeOffset? _stoppedAt;
-    private string _lastError = "";
-    private string _boot = "";
-    private string _reboot = "";
-    private string? _rebootWaitReason;
+    private BootVerdict? _verdict;
+    private EngineFailure? _lastFailure;
+    private string? _lockReleaseError;
     private string _decision = "";
-    private TaskCompletionSource<string>? _checkRequest;
-    private UsrSlot? _manualReboot;
-    private CancellationTokenSource _rebootWait = new();
-    private long _lastProgressPublish;
+    private string? _rebootWaitReason;
+    private bool _rolledBackAtStart;
+    private bool _rebootStarted;
+    private RebootLockChoice? _startChoice;
+    private DateTimeOffset? _lastChecked;
+    private DateTimeOffset? _stoppedAt;
+    private long _activity;
+    private CancellationTokenSource? _activityStop;
+    private CancellationToken _running;
+
+    // Read without the loop.
+    private volatile AgentStatus _status = AgentStatus.Initial;
+    private volatile EngineState _published = new EngineState.Starting();
 
     public UpdateAgent(AgentOptions options, IMachineHost host, HttpClient http, TimeProvider time, ILogger logger)
     {
@@ -70,6 +83,9 @@ public sealed partial class UpdateAgent
 
     /// <summary>The agent's status as <c>keelson agent status</c> prints it.</summary>
     public AgentStatus Status => _status;
+
+    /// <summary>The engine's state as last published.</summary>
+    public EngineState State => _published;
 
     /// <summary>Completes when this boot has been settled: true once it is marked good, false when it was found unhealthy.</summary>
     public Task<bool> BootSettled => _bootSettled.Task;
@@ -90,21 +106,30 @@ public sealed partial class UpdateAgent
     {
         try
         {
-            return await RunUntilStoppedAsync(cancellationToken);
+            return await RunLoopAsync(cancellationToken);
         }
         finally
         {
+            CancelActivity();
+            _inbox.Writer.TryComplete();
+            AnswerCheck(1, "the agent stopped before the check was done");
+            while (_inbox.Reader.TryRead(out var left))
+            {
+                (left as EngineMessage.Command)?.Reply.TrySetResult(new ControlReply(1, "the agent stopped\n"));
+            }
+
             if (_facts is not null)
             {
                 // The last status says when the agent stopped, for keelson agent status to show without it.
                 _stoppedAt = _time.GetUtcNow();
-                Publish(_status.CurrentOperation);
+                Publish();
             }
         }
     }
 
-    private async Task<AgentExit> RunUntilStoppedAsync(CancellationToken cancellationToken)
+    private async Task<AgentExit> RunLoopAsync(CancellationToken cancellationToken)
     {
+        _running = cancellationToken;
         // Registered first, so that a SIGHUP never finds the default action (ending the process) in place.
         using var hangup = _options.ReloadOnSighup ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
@@ -112,68 +137,25 @@ public sealed partial class UpdateAgent
             Reload();
         }) : null;
         (_config, _keys) = LoadConfig();
-        _state = _store.Load();
+        _saved = _store.Load();
         _facts = await _host.ReadFactsAsync(cancellationToken);
+        _backend = OpenBackend(_config);
         LogStarted(_facts.Booted.Label(), _facts.Release.Version, _config.Group, _config.Server?.ToString() ?? "disabled", _config.RebootStrategy.Name());
-        if (_state.AlephVersion is null)
+        if (_saved.AlephVersion is null)
         {
-            await SaveAsync(s => s with { AlephVersion = _facts.Release.Version });
+            Save(s => s with { AlephVersion = _facts.Release.Version });
         }
 
         await using var socket = _options.ControlSocket ? ListenForCommands() : null;
-        Publish(UpdateStatus.Idle);
-
-        UsrSlot? fallback;
-        using (var start = await ChooseAtStartAsync(cancellationToken))
+        Publish();
+        await StartAsync(cancellationToken);
+        while (!_rebootStarted)
         {
-            fallback = await SettleBootAsync(start, cancellationToken);
+            var message = await _inbox.Reader.ReadAsync(cancellationToken);
+            await HandleAsync(message, cancellationToken);
         }
 
-        if (fallback is not null)
-        {
-            await RebootAsync(fallback, $"the boot of {_facts.Release.Version} is unhealthy; falling back to {fallback.Name.Label()}", cancellationToken);
-            return AgentExit.Rebooting;
-        }
-
-        if (_state.Installed is { } installed && await IsStillInstalledAsync(installed, cancellationToken))
-        {
-            LogPendingReboot(installed.Version, installed.Slot.Label());
-            _firstCheckDone.TrySetResult();
-            return await RebootPhaseAsync(cancellationToken);
-        }
-
-        _nextCheck = _time.GetUtcNow() + _schedule.First();
-        while (true)
-        {
-            Publish(UpdateStatus.Idle);
-            if (!_config.CheckingEnabled)
-            {
-                _firstCheckDone.TrySetResult();
-            }
-
-            await WaitAsync(_config.CheckingEnabled ? _nextCheck.Value - _time.GetUtcNow() : Timeout.InfiniteTimeSpan, cancellationToken);
-            if (_manualReboot is { } target)
-            {
-                await RebootAsync(target, $"rolling back to {target.Name.Label()} by hand", cancellationToken);
-                return AgentExit.Rebooting;
-            }
-
-            var request = Interlocked.Exchange(ref _checkRequest, null);
-            if (!_config.CheckingEnabled || (request is null && _time.GetUtcNow() < _nextCheck))
-            {
-                request?.TrySetResult("checking is disabled (SERVER=disabled)");
-                continue;
-            }
-
-            var (installedNow, next) = await CheckAndUpdateAsync(request, cancellationToken);
-            _firstCheckDone.TrySetResult();
-            if (installedNow)
-            {
-                return await RebootPhaseAsync(cancellationToken);
-            }
-
-            _nextCheck = _time.GetUtcNow() + next;
-        }
+        return AgentExit.Rebooting;
     }
 
     /// <summary>The control socket; without one (a path too long for a Unix socket, say) the agent still updates, and says so.</summary>
@@ -190,23 +172,8 @@ public sealed partial class UpdateAgent
         }
     }
 
-    /// <summary>Re-reads the configuration (SIGHUP); a bad file is logged and the last good configuration kept.</summary>
-    public void Reload()
-    {
-        try
-        {
-            (_config, _keys) = LoadConfig();
-            LogReloaded(_config.Group, _config.Server?.ToString() ?? "disabled", _config.RebootStrategy.Name());
-        }
-        catch (Exception e) when (e is UpdateConfigException or UpdateEngineException)
-        {
-            LogReloadFailed(e.Message);
-            return;
-        }
-
-        _rebootWait.Cancel();
-        _wake.Release();
-    }
+    /// <summary>Re-reads the configuration (SIGHUP) in the loop; a bad file is logged and the last good configuration kept.</summary>
+    public void Reload() => _inbox.Writer.TryWrite(new EngineMessage.Reload());
 
     private (UpdateConfig, IReadOnlyList<PayloadPublicKey>) LoadConfig()
     {
@@ -233,322 +200,604 @@ public sealed partial class UpdateAgent
         return (config, keys);
     }
 
-    // ---- After a boot -------------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Settles the boot: an update that did not come up is recorded as rolled back; a slot on its trial boot
-    /// (not yet successful) has its health checked, then is marked good - or the slot to fall back to is returned.
-    /// </summary>
-    /// <param name="start">The reboot lock as the strategy chose it at start (null when it could not be set up), for releasing a held slot.</param>
-    private async Task<UsrSlot?> SettleBootAsync(RebootLockChoice? start, CancellationToken cancellationToken)
-    {
-        var running = _facts.Release.Version;
-        var rolledBack = false;
-        if (_state.Installed is { } installed && installed.BootId != _facts.BootId && installed.Slot != _facts.Booted)
-        {
-            // The machine rebooted but is not running the update: its slot was tried and not kept.
-            LogRolledBack(installed.Version, _facts.Booted.Label(), running);
-            rolledBack = true;
-            await SaveAsync(s => s.WithRolledBack(installed.Version) with { Installed = null });
-        }
-
-        var (booted, other) = await ReadSlotsAsync(cancellationToken);
-        if (booted.Successful)
-        {
-            await BootIsGoodAsync(rolledBack, start, cancellationToken);
-            return null;
-        }
-
-        _boot = $"trial boot of {booted.Label} ({running}): health checks in {_options.HealthCheckDelay.TotalSeconds:0} s";
-        Publish(_status.CurrentOperation);
-        await Task.Delay(_options.HealthCheckDelay, _time, cancellationToken);
-        var configured = await HealthChecks.RunAsync(_config.HealthChecks, _options.HealthCheckTimeout, cancellationToken);
-        var own = await _host.CheckOwnHealthAsync(_facts, cancellationToken);
-        var report = new HealthReport([.. configured.Failures, .. own.Failures]);
-        if (report.Healthy)
-        {
-            await _gate.WaitAsync(cancellationToken);
-            try
-            {
-                await MarkGoodLockedAsync(cancellationToken);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-
-            await BootIsGoodAsync(rolledBack, start, cancellationToken);
-            return null;
-        }
-
-        LogUnhealthy(running, booted.Label, report.ToString());
-        _boot = $"{booted.Label} ({running}) failed its health checks: {report}";
-        _lastError = _boot;
-        await SaveAsync(s => s.WithRolledBack(running));
-        await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Error, OmahaErrorCodes.UnhealthyBoot, null), cancellationToken);
-        _bootSettled.TrySetResult(false);
-        if (other.Priority > 0 && (other.Successful || other.Tries > 0))
-        {
-            return other;
-        }
-
-        // Rebooting now would leave nothing the bootloader can pick: stay up and say so.
-        _boot += $"; {other.Label} cannot be booted either, so the machine stays on {booted.Label}";
-        LogNoFallback(other.Label);
-        Publish(_status.CurrentOperation);
-        return null;
-    }
-
-    private async Task BootIsGoodAsync(bool rolledBack, RebootLockChoice? start, CancellationToken cancellationToken)
-    {
-        if (_state.Installed is { } installed && installed.Slot == _facts.Booted)
-        {
-            await SaveAsync(s => s with { Installed = null });
-        }
-
-        _boot = $"{_facts.Booted.Label()} ({_facts.Release.Version}) is marked good";
-        if (rolledBack && _state.RebootLock is not null)
-        {
-            // Keep the slot: the next machine must not reboot into the release that just failed here.
-            await SaveAsync(s => s with { RebootLockKeptFor = s.RolledBack.LastOrDefault() });
-            LogLockKept(_state.RebootLock);
-        }
-
-        if (_state.RebootLockKeptFor is { } failed)
-        {
-            _reboot = $"holding the reboot lock ({_state.RebootLock}) after the rollback of {failed}; an operator frees it after looking ({FreeLockHint()})";
-        }
-        else if (_state.RebootLock is not null || _config.RebootStrategy is RebootStrategy.EtcdLock or RebootStrategy.FleetLock)
-        {
-            // Also when the state does not remember a lock: a slot held from an earlier boot is freed (unlocking is idempotent).
-            await ReleaseLockAsync(start, cancellationToken);
-        }
-
-        _bootSettled.TrySetResult(true);
-        Publish(_status.CurrentOperation);
-    }
-
-    /// <summary>How an operator frees this machine's slot by hand.</summary>
-    private string FreeLockHint() => _config.RebootStrategy == RebootStrategy.FleetLock
-        ? $"keelson reboot-lock release {_config.Locks.FleetLockGroup} {_facts.MachineId} on a keelson server, or POST /v1/steady-state for this id"
-        : $"keelson lock unlock {_facts.MachineId}{(_config.Locks.EtcdGroup.Length > 0 ? $" --group {_config.Locks.EtcdGroup}" : "")}";
-
-    private async Task ReleaseLockAsync(RebootLockChoice? choice, CancellationToken cancellationToken)
+    private IBootBackend OpenBackend(UpdateConfig config)
     {
         try
         {
-            if (choice is null)
-            {
-                throw new RebootLockException(_decision);
-            }
-
-            if (choice.Lock is { } rebootLock)
-            {
-                // Logged only when a slot was held: the lock service says so, or (FleetLock, which does not) this
-                // machine remembers taking one. A first boot that held nothing releases nothing.
-                var outcome = await rebootLock.UnlockAsync(_facts.MachineId, cancellationToken);
-                if (outcome == UnlockOutcome.Released || (outcome == UnlockOutcome.Unconfirmed && _state.RebootLock is not null))
-                {
-                    LogLockReleased(rebootLock.Description);
-                }
-            }
-
-            await SaveAsync(s => s with { RebootLock = null });
-            _reboot = "";
-        }
-        catch (RebootLockException e)
-        {
-            // Tried again at the next start; the slot stays taken meanwhile, which only slows the group down.
-            _reboot = $"could not release the reboot lock: {e.Message}";
-            LogLockReleaseFailed(e.Message);
-        }
-    }
-
-    private async Task MarkGoodLockedAsync(CancellationToken cancellationToken)
-    {
-        using var disk = await OpenDiskAsync(writable: true, cancellationToken);
-        var slot = await disk.MarkGoodAsync(_facts.Booted, cancellationToken);
-        LogMarkedGood(slot.Label, _facts.Release.Version);
-    }
-
-    private async Task<(UsrSlot Booted, UsrSlot Other)> ReadSlotsAsync(CancellationToken cancellationToken)
-    {
-        using var disk = await OpenDiskAsync(writable: false, cancellationToken);
-        var roles = disk.GetSlotRoles(_facts.Booted);
-        return (roles.Active, roles.Passive);
-    }
-
-    private async Task<GptDisk> OpenDiskAsync(bool writable, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await GptDisk.OpenAsync(_host.DiskPath, writable, cancellationToken: cancellationToken);
+            return _options.OpenBootBackend(config.BootBackend, _host.DiskPath, config.EspDirectory);
         }
         catch (DiskException e)
         {
-            throw new UpdateEngineException($"cannot open the disk {_host.DiskPath}: {e.Message}", 0, e.IsTransient, e);
+            throw new UpdateConfigException($"KEELSON_BOOT_BACKEND={config.BootBackend.Name()}: {e.Message}");
         }
     }
 
-    /// <summary>Whether the passive slot still holds the installed update, marked to boot next (not undone by hand).</summary>
+    // ---- The loop ----------------------------------------------------------------------------------------------
+
+    private void Transition(EngineState next)
+    {
+        var from = _state;
+        _state = EngineTransitions.Check(from, next);
+        if (from.Kind != next.Kind)
+        {
+            LogState(from.Name, next.Name);
+        }
+
+        Publish();
+    }
+
+    private async Task HandleAsync(EngineMessage message, CancellationToken cancellationToken)
+    {
+        switch (message)
+        {
+            case EngineMessage.Command command:
+                await HandleCommandAsync(command, cancellationToken);
+                return;
+            case EngineMessage.Reload:
+                ReloadNow();
+                return;
+            case EngineMessage.FromActivity fromActivity when fromActivity.Activity != _activity:
+                // From an activity the loop has abandoned (a rollback cancelled the check, a reload the lock wait).
+                return;
+            case EngineMessage.Crashed crashed:
+                crashed.Error.Throw();
+                return;
+            case EngineMessage.Progress progress:
+                OnProgress(progress.Fraction);
+                return;
+            case EngineMessage.LockDecided decided:
+                if (_decision != decided.Why)
+                {
+                    _decision = decided.Why;
+                    LogRebootDecision(decided.Why);
+                    Publish();
+                }
+
+                return;
+            case EngineMessage.RebootWaiting waiting:
+                OnRebootWaiting(waiting.Wait);
+                return;
+            case EngineMessage.Done done:
+                await OnDoneAsync(done.Result, cancellationToken);
+                return;
+            case EngineMessage.Failed failed:
+                await OnFailedAsync(failed.Error, cancellationToken);
+                return;
+        }
+    }
+
+    private async Task OnDoneAsync(ActivityResult result, CancellationToken cancellationToken)
+    {
+        switch (_state, result)
+        {
+            case (EngineState.BootPendingVerdict, ActivityResult.HealthChecked checkedHealth):
+                if (checkedHealth.Report.Healthy)
+                {
+                    await SettleGoodAsync(byHand: false, mark: true, cancellationToken);
+                }
+                else
+                {
+                    await SettleUnhealthyAsync(checkedHealth.Report, cancellationToken);
+                }
+
+                return;
+            case (EngineState.Idle, ActivityResult.TimerFired):
+                StartCheck(interactive: false);
+                return;
+            case (EngineState.Checking, ActivityResult.Checked checkedUpdate):
+                await OnCheckedAsync(checkedUpdate.Result, cancellationToken);
+                return;
+            case (EngineState.Downloading downloading, ActivityResult.Downloaded):
+                await ReportAsync(new OmahaEvent(OmahaEventType.UpdateDownloadFinished, OmahaEventResult.Success, null, null), cancellationToken);
+                Transition(new EngineState.Installing(downloading.Offer, 0));
+                StartInstall(downloading.Offer);
+                return;
+            case (EngineState.Installing installing, ActivityResult.Installed installed):
+                await OnInstalledAsync(installing.Offer, installed.Result, cancellationToken);
+                return;
+            case (EngineState.UpdateInstalled or EngineState.WaitingForReboot, ActivityResult.RebootAllowed allowed):
+                await OnRebootAllowedAsync(InstalledUpdateOf(_state), allowed.Lock, cancellationToken);
+                return;
+            case (EngineState.RebootFailed failed, ActivityResult.TimerFired):
+                await RebootAsync(failed.Target, failed.Cause, cancellationToken);
+                return;
+            default:
+                throw new InvalidOperationException($"the update engine got {result} while {_state.Name}");
+        }
+    }
+
+    private async Task OnFailedAsync(UpdateEngineException error, CancellationToken cancellationToken)
+    {
+        switch (_state)
+        {
+            case EngineState.BootPendingVerdict:
+                // The checks could not even run: the boot is not known to be healthy.
+                await SettleUnhealthyAsync(new HealthReport([error.Message]), cancellationToken);
+                return;
+            case EngineState.Checking:
+                OnCheckFailed(error);
+                return;
+            case EngineState.Downloading { Offer: var offer }:
+                await OnUpdateFailedAsync(offer, error, cancellationToken);
+                return;
+            case EngineState.Installing { Offer: var offer }:
+                await OnUpdateFailedAsync(offer, error, cancellationToken);
+                return;
+            default:
+                ExceptionDispatchInfo.Throw(error);
+                return;
+        }
+    }
+
+    /// <summary>Starts the one long step of the current state, abandoning the previous one; its outcome comes back as a message.</summary>
+    private void StartActivity(Func<long, CancellationToken, Task<ActivityResult>> work)
+    {
+        CancelActivity();
+        var id = ++_activity;
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_running);
+        _activityStop = stop;
+        var token = stop.Token;
+        _ = Task.Run(
+            async () =>
+            {
+                EngineMessage outcome;
+                try
+                {
+                    outcome = new EngineMessage.Done(id, await work(id, token));
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (UpdateEngineException e)
+                {
+                    outcome = new EngineMessage.Failed(id, e);
+                }
+                catch (Exception e)
+                {
+                    outcome = new EngineMessage.Crashed(id, ExceptionDispatchInfo.Capture(e));
+                }
+
+                _inbox.Writer.TryWrite(outcome);
+            },
+            CancellationToken.None);
+    }
+
+    private void CancelActivity()
+    {
+        _activity++;
+        if (Interlocked.Exchange(ref _activityStop, null) is { } stop)
+        {
+            stop.Cancel();
+            stop.Dispose();
+        }
+    }
+
+    private void StartTimer(TimeSpan wait) => StartActivity(async (_, token) =>
+    {
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, _time, token);
+        }
+
+        return new ActivityResult.TimerFired();
+    });
+
+    private void Post(EngineMessage message) => _inbox.Writer.TryWrite(message);
+
+    private void Save(Func<AgentState, AgentState> change)
+    {
+        _saved = change(_saved);
+        _store.Save(_saved);
+    }
+
+    private void ReloadNow()
+    {
+        UpdateConfig config;
+        try
+        {
+            (config, var keys) = LoadConfig();
+            _backend = OpenBackend(config);
+            (_config, _keys) = (config, keys);
+        }
+        catch (Exception e) when (e is UpdateConfigException or UpdateEngineException)
+        {
+            LogReloadFailed(e.Message);
+            return;
+        }
+
+        LogReloaded(config.Group, config.Server?.ToString() ?? "disabled", config.RebootStrategy.Name());
+        switch (_state)
+        {
+            case EngineState.UpdateInstalled or EngineState.WaitingForReboot:
+                // The strategy, window or lock may have changed: ask again.
+                var update = InstalledUpdateOf(_state);
+                Transition(new EngineState.UpdateInstalled(update));
+                StartRebootPermission(update);
+                return;
+            case EngineState.Idle { NextCheck: null } when config.CheckingEnabled:
+                GoIdle(_schedule.First());
+                return;
+            case EngineState.Idle { NextCheck: not null } when !config.CheckingEnabled:
+                GoIdle(TimeSpan.Zero);
+                return;
+            default:
+                Publish();
+                return;
+        }
+    }
+
+    private static InstalledUpdate InstalledUpdateOf(EngineState state) => state switch
+    {
+        EngineState.UpdateInstalled installed => installed.Update,
+        EngineState.WaitingForReboot waiting => waiting.Update,
+        _ => throw new InvalidOperationException($"no update is installed while {state.Name}"),
+    };
+
+    // ---- After a boot -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Starting: an update that did not come up is recorded as rolled back; a boot already marked good goes on at
+    /// once; a trial boot (not yet marked good) has its health checked after the health-check delay.
+    /// </summary>
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _startChoice = await ChooseAtStartAsync(cancellationToken);
+        var running = _facts.Release.Version;
+        if (_saved.Installed is { } installed && installed.BootId != _facts.BootId && installed.Slot != _facts.Booted)
+        {
+            // The machine rebooted but is not running the update: its slot was tried and not kept.
+            LogRolledBack(installed.Version, _facts.Booted.Label(), running);
+            _rolledBackAtStart = true;
+            Save(s => s.WithRolledBack(installed.Version) with { Installed = null });
+        }
+
+        var boot = await ReadBootStateAsync(cancellationToken);
+        if (boot[_facts.Booted].Good)
+        {
+            await SettleGoodAsync(byHand: false, mark: false, cancellationToken);
+            return;
+        }
+
+        Transition(new EngineState.BootPendingVerdict(_facts.Booted, running, _time.GetUtcNow() + _options.HealthCheckDelay));
+        var (config, facts, delay, timeout) = (_config, _facts, _options.HealthCheckDelay, _options.HealthCheckTimeout);
+        StartActivity(async (_, token) =>
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, _time, token);
+            }
+
+            var configured = await HealthChecks.RunAsync(config.HealthChecks, timeout, token);
+            var own = await _host.CheckOwnHealthAsync(facts, token);
+            return new ActivityResult.HealthChecked(new HealthReport([.. configured.Failures, .. own.Failures]));
+        });
+    }
+
+    /// <summary>The boot is good: marked (by the checks, or already), the reboot lock freed or kept, then on to updates.</summary>
+    private async Task SettleGoodAsync(bool byHand, bool mark, CancellationToken cancellationToken)
+    {
+        if (mark)
+        {
+            await MarkGoodAsync(cancellationToken);
+        }
+
+        _verdict = BootVerdict.MarkedGood(_facts.Booted, _facts.Release.Version, byHand);
+        if (_saved.Installed is { } installed && installed.Slot == _facts.Booted)
+        {
+            Save(s => s with { Installed = null });
+        }
+
+        if (_rolledBackAtStart && _saved.RebootLock is not null)
+        {
+            // Keep the slot: the next machine must not reboot into the release that just failed here.
+            Save(s => s with { RebootLockKeptFor = s.RolledBack.LastOrDefault() });
+            LogLockKept(_saved.RebootLock);
+        }
+
+        if (_saved.RebootLockKeptFor is null
+            && (_saved.RebootLock is not null || _config.RebootStrategy is RebootStrategy.EtcdLock or RebootStrategy.FleetLock))
+        {
+            // Also when the state does not remember a lock: a slot held from an earlier boot is freed (unlocking is idempotent).
+            await ReleaseLockAsync(_startChoice, cancellationToken);
+        }
+
+        DisposeStartChoice();
+        _bootSettled.TrySetResult(true);
+        await ContinueAfterVerdictAsync(cancellationToken);
+    }
+
+    private async Task SettleUnhealthyAsync(HealthReport report, CancellationToken cancellationToken)
+    {
+        var running = _facts.Release.Version;
+        LogUnhealthy(running, _facts.Booted.Label(), report.ToString());
+        Save(s => s.WithRolledBack(running));
+        var boot = await ReadBootStateAsync(cancellationToken);
+        var other = _facts.Booted.Other();
+        // Rebooting now would leave nothing the bootloader can pick: stay up and say so.
+        _verdict = BootVerdict.Unhealthy(_facts.Booted, running, report, boot[other].Bootable ? other : null);
+        _lastFailure = new EngineFailure(OmahaErrorCodes.UnhealthyBoot, _verdict.Describe());
+        await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Error, OmahaErrorCodes.UnhealthyBoot, null), cancellationToken);
+        DisposeStartChoice();
+        _bootSettled.TrySetResult(false);
+        if (_verdict.Fallback is { } fallback)
+        {
+            await RebootAsync(fallback, RebootCause.Unhealthy(running), cancellationToken);
+            return;
+        }
+
+        LogNoFallback(other.Label());
+        await ContinueAfterVerdictAsync(cancellationToken);
+    }
+
+    /// <summary>With the boot settled: an update installed before the agent restarted waits for its reboot again; otherwise idle.</summary>
+    private async Task ContinueAfterVerdictAsync(CancellationToken cancellationToken)
+    {
+        if (_saved.Installed is { } installed && await IsStillInstalledAsync(installed, cancellationToken))
+        {
+            LogPendingReboot(installed.Version, installed.Slot.Label());
+            _firstCheckDone.TrySetResult();
+            Transition(new EngineState.UpdateInstalled(installed));
+            StartRebootPermission(installed);
+            return;
+        }
+
+        GoIdle(_schedule.First());
+    }
+
+    /// <summary>Whether the passive slot still holds the installed update and boots next (not undone by hand).</summary>
     private async Task<bool> IsStillInstalledAsync(InstalledUpdate installed, CancellationToken cancellationToken)
     {
-        var (booted, passive) = await ReadSlotsAsync(cancellationToken);
-        if (installed.Slot == passive.Name && passive.Tries > 0 && passive.Priority > booted.Priority)
+        var boot = await ReadBootStateAsync(cancellationToken);
+        if (installed.Slot != _facts.Booted && boot.Next?.Slot == installed.Slot && boot[installed.Slot].TriesLeft > 0)
         {
             return true;
         }
 
-        await SaveAsync(s => s with { Installed = null });
+        Save(s => s with { Installed = null });
         return false;
     }
 
+    private async Task MarkGoodAsync(CancellationToken cancellationToken)
+    {
+        var slot = await SlotAsync(_facts.Booted, cancellationToken);
+        await ChangeBootAsync(backend => backend.MarkGoodAsync(slot, cancellationToken), $"mark {slot.Label} good");
+        LogMarkedGood(slot.Label, _facts.Release.Version);
+    }
+
+    private async Task<BootState> ReadBootStateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _backend.ReadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DiskException or IOException or UnauthorizedAccessException)
+        {
+            throw new UpdateEngineException($"cannot read the boot state ({_backend.Kind.Name()}): {e.Message}", OmahaErrorCodes.BootStateError, isTransient: true, e);
+        }
+    }
+
+    private async Task ChangeBootAsync(Func<IBootBackend, Task> change, string what)
+    {
+        try
+        {
+            await change(_backend);
+        }
+        catch (Exception e) when (e is DiskException or IOException or UnauthorizedAccessException)
+        {
+            throw new UpdateEngineException($"cannot {what} ({_backend.Kind.Name()}): {e.Message}", OmahaErrorCodes.BootStateError, isTransient: true, e);
+        }
+    }
+
+    /// <summary>A slot's place on the disk, from the GPT whatever the boot backend.</summary>
+    private async Task<UsrSlot> SlotAsync(UsrSlotName name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var disk = await GptDisk.OpenAsync(_host.DiskPath, writable: false, cancellationToken: cancellationToken);
+            return disk.GetSlot(name);
+        }
+        catch (DiskException e)
+        {
+            throw new UpdateEngineException($"cannot open the disk {_host.DiskPath}: {e.Message}", OmahaErrorCodes.InstallDeviceOpenError, e.IsTransient, e);
+        }
+    }
+
     // ---- Checking and updating ----------------------------------------------------------------------------------
+
+    private void GoIdle(TimeSpan wait)
+    {
+        if (!_config.CheckingEnabled)
+        {
+            CancelActivity();
+            Transition(new EngineState.Idle(null));
+            _firstCheckDone.TrySetResult();
+            return;
+        }
+
+        Transition(new EngineState.Idle(_time.GetUtcNow() + wait));
+        StartTimer(wait);
+    }
 
     private MachineIdentity Identity() => new(
         _facts.MachineId,
         "{" + _facts.BootId + "}",
         _facts.Release.Version,
         _facts.Release.Board,
-        _state.AlephVersion ?? _facts.Release.Version,
+        _saved.AlephVersion ?? _facts.Release.Version,
         _facts.Oem,
         _facts.OemVersion);
 
-    private OmahaClient Omaha() => new(_http, _config.Server!);
+    private void StartCheck(bool interactive)
+    {
+        var previous = _saved.PreviousVersion;
+        var rolledBack = previous is { Length: > 0 } && previous != "0.0.0.0" && previous == _facts.Release.Version;
+        var (omaha, identity, group) = (new OmahaClient(_http, _config.Server!), Identity(), _config.Group);
+        Transition(new EngineState.Checking(interactive));
+        StartActivity(async (_, token) => new ActivityResult.Checked(
+            await omaha.CheckAsync(identity, group, previous ?? "0.0.0.0", rolledBack, interactive, token)));
+    }
 
-    /// <summary>One update check and, if it offers an update, the whole update. Returns whether it installed one, and the wait before the next check.</summary>
-    private async Task<(bool Installed, TimeSpan Next)> CheckAndUpdateAsync(TaskCompletionSource<string>? request, CancellationToken cancellationToken)
+    private async Task OnCheckedAsync(UpdateCheckResult result, CancellationToken cancellationToken)
     {
         var running = _facts.Release.Version;
-        var previous = _state.PreviousVersion;
-        var rolledBack = previous is { Length: > 0 } && previous != "0.0.0.0" && previous == running;
-        Publish(UpdateStatus.CheckingForUpdate);
-        UpdateCheckResult result;
-        try
-        {
-            result = await Omaha().CheckAsync(Identity(), _config.Group, previous ?? "0.0.0.0", rolledBack, interactive: request is not null, cancellationToken);
-        }
-        catch (UpdateEngineException e)
-        {
-            _lastError = e.Message;
-            LogCheckFailed(e.Message);
-            request?.TrySetResult($"the update check failed: {e.Message}");
-            return (false, _schedule.AfterFailure());
-        }
-        finally
-        {
-            _status = _status with { LastChecked = _time.GetUtcNow() };
-        }
-
-        if (previous != "")
+        _lastChecked = _time.GetUtcNow();
+        if (_saved.PreviousVersion != "")
         {
             // Reported once: update_engine clears previous-version after the check that carried it.
-            await SaveAsync(s => s with { PreviousVersion = "" });
+            Save(s => s with { PreviousVersion = "" });
         }
 
-        _lastError = "";
+        _lastFailure = null;
         var next = _schedule.AfterSuccess(result.PollInterval);
         if (result.Offer is not { } offer)
         {
-            request?.TrySetResult($"no update: {running} is current for group {_config.Group}");
-            return (false, next);
+            AnswerCheck(0, $"no update: {running} is current for group {_config.Group}");
+            _firstCheckDone.TrySetResult();
+            GoIdle(next);
+            return;
         }
 
-        if (OmahaVersion.Compare(offer.Version, running) <= 0 || _state.RolledBack.Contains(offer.Version, StringComparer.Ordinal))
+        if (OmahaVersion.Compare(offer.Version, running) <= 0 || _saved.RolledBack.Contains(offer.Version, StringComparer.Ordinal))
         {
             var why = OmahaVersion.Compare(offer.Version, running) <= 0
                 ? $"the server offered {offer.Version}, which is not newer than the running {running}; ignored"
                 : $"the server offered {offer.Version}, which already failed on this machine; ignored";
             LogOfferIgnored(why);
-            request?.TrySetResult(why);
-            return (false, next);
+            AnswerCheck(0, why);
+            _firstCheckDone.TrySetResult();
+            GoIdle(next);
+            return;
         }
 
-        request?.TrySetResult($"update to {offer.Version} available ({offer.Size} bytes): installing");
-        try
-        {
-            await UpdateAsync(offer, cancellationToken);
-            return (true, next);
-        }
-        catch (UpdateEngineException e)
-        {
-            _lastError = $"the update to {offer.Version} failed: {e.Message}";
-            LogUpdateFailed(offer.Version, e.ErrorCode, e.Message);
-            Publish(UpdateStatus.ReportingErrorEvent);
-            await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Error, e.ErrorCode, null), cancellationToken);
-            if (!e.IsTransient)
-            {
-                DeletePayload();
-                await SaveAsync(s => s with { Download = null });
-            }
-
-            return (false, _schedule.AfterFailure());
-        }
+        AnswerCheck(0, $"update to {offer.Version} available ({offer.Size} bytes): installing");
+        await StartDownloadAsync(offer, cancellationToken);
     }
 
-    private async Task UpdateAsync(UpdateOffer offer, CancellationToken cancellationToken)
+    private void OnCheckFailed(UpdateEngineException error)
     {
-        var running = _facts.Release.Version;
-        _status = _status with { NewVersion = offer.Version, NewSize = offer.Size, Progress = 0 };
-        Publish(UpdateStatus.UpdateAvailable);
-        LogUpdating(offer.Version, offer.Size, running);
+        _lastChecked = _time.GetUtcNow();
+        _lastFailure = EngineFailure.From(error);
+        LogCheckFailed(error.Message);
+        AnswerCheck(1, $"the update check failed: {error.Message}");
+        _firstCheckDone.TrySetResult();
+        GoIdle(_schedule.AfterFailure());
+    }
 
+    private void AnswerCheck(int exitCode, string text)
+    {
+        foreach (var waiter in _checkWaiters)
+        {
+            waiter.TrySetResult(new ControlReply(exitCode, text + "\n"));
+        }
+
+        _checkWaiters.Clear();
+    }
+
+    private async Task StartDownloadAsync(UpdateOffer offer, CancellationToken cancellationToken)
+    {
+        LogUpdating(offer.Version, offer.Size, _facts.Release.Version);
         var download = new DownloadRecord(offer.Version, offer.Sha256Base64, offer.Size);
-        if (_state.Download != download)
+        if (_saved.Download != download)
         {
             // The partial file belongs to another payload (or to none): start afresh.
             DeletePayload();
-            await SaveAsync(s => s with { Download = download });
+            Save(s => s with { Download = download });
         }
         else if (File.Exists(_store.PayloadPath) && new FileInfo(_store.PayloadPath).Length is var held and > 0)
         {
             LogResuming(offer.Version, held, offer.Size);
         }
 
+        Transition(new EngineState.Downloading(offer, 0));
         await ReportAsync(new OmahaEvent(OmahaEventType.UpdateDownloadStarted, OmahaEventResult.Success, null, null), cancellationToken);
-        Publish(UpdateStatus.Downloading);
-        var downloader = new PayloadDownloader(_http);
-        await downloader.DownloadAsync(offer, _store.PayloadPath, new Progress(this, offer.Size), cancellationToken);
-        await ReportAsync(new OmahaEvent(OmahaEventType.UpdateDownloadFinished, OmahaEventResult.Success, null, null), cancellationToken);
-
-        Publish(UpdateStatus.Verifying, progress: 0);
-        InstallResult installed;
-        await _gate.WaitAsync(cancellationToken);
-        try
+        var path = _store.PayloadPath;
+        StartActivity(async (id, token) =>
         {
-            installed = await SlotInstaller.InstallAsync(
-                _host.DiskPath,
-                _facts.Booted,
-                _store.PayloadPath,
-                new PayloadApplyOptions { TrustedKeys = [.. _keys], Board = _facts.Release.Board, RunningVersion = running },
-                new InstallProgress(this),
-                cancellationToken);
-            if (installed.Version != offer.Version)
-            {
-                using var disk = await OpenDiskAsync(writable: true, cancellationToken);
-                await disk.SetSlotAttributesAsync(installed.Slot.Name, priority: 0, tries: 0, successful: false, cancellationToken: cancellationToken);
-                throw new UpdateEngineException(
-                    $"the payload holds version {installed.Version}, but the server offered {offer.Version}; the slot was made unbootable again", 12, isTransient: false);
-            }
+            await new PayloadDownloader(_http).DownloadAsync(offer, path, new ProgressReporter(this, id, offer.Size), token);
+            return new ActivityResult.Downloaded();
+        });
+    }
 
-            Publish(UpdateStatus.Finalizing, progress: 1);
-            _state = _state with
-            {
-                Installed = new InstalledUpdate(offer.Version, installed.Slot.Name, running, offer.Size, _facts.BootId),
-                PreviousVersion = running,
-                Download = null,
-            };
-            _store.Save(_state);
-        }
-        finally
+    private void StartInstall(UpdateOffer offer)
+    {
+        var (facts, keys, backend, path) = (_facts, _keys, _backend, _store.PayloadPath);
+        StartActivity(async (id, token) => new ActivityResult.Installed(await SlotInstaller.InstallAsync(
+            _host.DiskPath,
+            facts.Booted,
+            path,
+            offer.Version,
+            new PayloadApplyOptions { TrustedKeys = [.. keys], Board = facts.Release.Board, RunningVersion = facts.Release.Version },
+            backend,
+            ExtractKernelAsync,
+            new InstallProgress(new ProgressReporter(this, id, 0)),
+            token)));
+    }
+
+    /// <summary>
+    /// For a bootloader that loads kernels from the ESP: the new slot's <c>boot/vmlinuz</c> and <c>boot/initrd</c>,
+    /// copied into the state directory, with the running command line less its usr partition.
+    /// </summary>
+    private async Task<SlotKernel> ExtractKernelAsync(UsrSlot slot, string version, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(_store.Directory, "kernel", slot.Name.ToString());
+        Directory.CreateDirectory(directory);
+        var kernel = Path.Combine(directory, "vmlinuz");
+        var initrd = Path.Combine(directory, "initrd");
+        if (!await SlotFilesystem.DumpFileAsync(_host.DiskPath, slot.ByteOffset, "boot/vmlinuz", kernel, cancellationToken))
         {
-            _gate.Release();
+            throw new UpdateEngineException(
+                $"{slot.Label} ({version}) has no boot/vmlinuz, which the boot backend needs on the ESP; {slot.Label} stays unbootable",
+                OmahaErrorCodes.NewKernelVerificationError,
+                isTransient: false);
         }
 
+        var hasInitrd = await SlotFilesystem.DumpFileAsync(_host.DiskPath, slot.ByteOffset, "boot/initrd", initrd, cancellationToken);
+        var commandLine = KernelCommandLine.WithoutUsr(await _host.ReadKernelCommandLineAsync(cancellationToken));
+        return new SlotKernel(version, kernel, hasInitrd ? initrd : null, commandLine);
+    }
+
+    private async Task OnInstalledAsync(UpdateOffer offer, InstallResult installed, CancellationToken cancellationToken)
+    {
+        var running = _facts.Release.Version;
+        var update = new InstalledUpdate(offer.Version, installed.Slot.Name, running, offer.Size, _facts.BootId);
+        Save(s => s with { Installed = update, PreviousVersion = running, Download = null });
         DeletePayload();
         LogInstalled(offer.Version, installed.Slot.Label);
         await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Success, null, null), cancellationToken);
-        Publish(UpdateStatus.UpdatedNeedReboot, progress: 1);
+        _firstCheckDone.TrySetResult();
+        Transition(new EngineState.UpdateInstalled(update));
+        StartRebootPermission(update);
+    }
+
+    private async Task OnUpdateFailedAsync(UpdateOffer offer, UpdateEngineException error, CancellationToken cancellationToken)
+    {
+        var failure = EngineFailure.From(error, $"the update to {offer.Version} failed: ");
+        _lastFailure = failure;
+        LogUpdateFailed(offer.Version, failure.Code, error.Message);
+        Transition(new EngineState.ReportingError(offer, failure));
+        await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Error, failure.Code, null), cancellationToken);
+        if (!error.IsTransient)
+        {
+            DeletePayload();
+            Save(s => s with { Download = null });
+        }
+
+        _firstCheckDone.TrySetResult();
+        GoIdle(_schedule.AfterFailure());
+    }
+
+    private void OnProgress(double fraction)
+    {
+        switch (_state)
+        {
+            case EngineState.Downloading downloading:
+                Transition(downloading with { Progress = fraction });
+                break;
+            case EngineState.Installing installing:
+                Transition(installing with { Progress = fraction });
+                break;
+        }
     }
 
     /// <summary>Reports an event; a report that does not arrive is logged, not fatal (the next check reports the outcome).</summary>
@@ -561,7 +810,7 @@ public sealed partial class UpdateAgent
 
         try
         {
-            await Omaha().ReportAsync(Identity(), _config.Group, omahaEvent, cancellationToken);
+            await new OmahaClient(_http, _config.Server!).ReportAsync(Identity(), _config.Group, omahaEvent, cancellationToken);
         }
         catch (UpdateEngineException e)
         {
@@ -571,323 +820,27 @@ public sealed partial class UpdateAgent
 
     private void DeletePayload() => File.Delete(_store.PayloadPath);
 
-    // ---- Rebooting ----------------------------------------------------------------------------------------------
-
-    private async Task<AgentExit> RebootPhaseAsync(CancellationToken cancellationToken)
+    private sealed class ProgressReporter(UpdateAgent agent, long activity, long size) : IProgress<long>
     {
-        var installed = _state.Installed!;
-        _status = _status with { NewVersion = installed.Version, NewSize = installed.Size, Progress = 1 };
-        while (true)
+        private long _lastPost = long.MinValue;
+
+        public void Report(long value) => Fraction(size > 0 ? (double)value / size : 0);
+
+        public void Fraction(double fraction)
         {
-            Publish(UpdateStatus.UpdatedNeedReboot);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ResetRebootWait());
-            HeldRebootLock? held;
-            try
+            // At most a few a second: progress comes for every megabyte.
+            var now = agent._time.GetTimestamp();
+            var last = Interlocked.Read(ref _lastPost);
+            if (fraction >= 1 || last == long.MinValue || agent._time.GetElapsedTime(last, now) >= TimeSpan.FromMilliseconds(250))
             {
-                using var choice = await ChooseLockAsync(wait.Token);
-                var coordinator = new RebootCoordinator(choice.Strategy, _config.RebootWindows, choice.Lock, _time, _options.LockRetry, _options.LockRetryMax);
-                held = await coordinator.WaitForPermissionAsync(_facts.MachineId, Waiting, wait.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Reloaded, or asked to roll back: decide again.
-                if (_manualReboot is { } target)
-                {
-                    await RebootAsync(target, $"rolling back to {target.Name.Label()} by hand", cancellationToken);
-                    return AgentExit.Rebooting;
-                }
-
-                continue;
-            }
-
-            if (held is not null)
-            {
-                if (held.AlreadyHeld)
-                {
-                    LogLockAlreadyHeld(held.Description, Slots(held));
-                }
-                else
-                {
-                    LogLockTaken(held.Description, Slots(held));
-                }
-
-                await SaveAsync(s => s with { RebootLock = held.Description, RebootLockKeptFor = null });
-            }
-
-            using var disk = await OpenDiskAsync(writable: false, cancellationToken);
-            await RebootAsync(disk.GetSlot(installed.Slot), $"the update to {installed.Version} is installed in {installed.Slot.Label()}", cancellationToken);
-            return AgentExit.Rebooting;
-        }
-
-        void Waiting(RebootWait wait)
-        {
-            // Logged once per reason: a retry for the same reason (only the next try differs) is news for the status alone.
-            if (_rebootWaitReason != wait.Reason)
-            {
-                _rebootWaitReason = wait.Reason;
-                LogRebootWaiting(wait.Text);
-            }
-
-            _reboot = wait.Text;
-            Publish(UpdateStatus.UpdatedNeedReboot);
-        }
-
-        static string Slots(HeldRebootLock held) => held.Slots.Length > 0 ? held.Slots : "the lock service does not say more";
-    }
-
-    /// <summary>
-    /// What the strategy will do, said at start (best-effort's choice included) for the log and the status; the
-    /// choice also serves to free a slot held from an earlier boot. Null when the lock cannot even be set up.
-    /// </summary>
-    private async Task<RebootLockChoice?> ChooseAtStartAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
-            _decision = choice.Why;
-            LogRebootDecision(choice.Why);
-            return choice;
-        }
-        catch (RebootLockException e)
-        {
-            _decision = $"{_config.RebootStrategy.Name()}: the reboot lock cannot be set up: {e.Message}";
-            return null;
-        }
-    }
-
-    /// <summary>The lock the strategy needs; a lock that cannot even be set up (a bad certificate file, say) is waited out.</summary>
-    private async Task<RebootLockChoice> ChooseLockAsync(CancellationToken cancellationToken)
-    {
-        var backoff = TimeSpan.FromSeconds(5);
-        while (true)
-        {
-            try
-            {
-                var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
-                if (_decision != choice.Why)
-                {
-                    _decision = choice.Why;
-                    LogRebootDecision(choice.Why);
-                }
-
-                return choice;
-            }
-            catch (RebootLockException e)
-            {
-                _reboot = $"cannot set up the reboot lock: {e.Message}; next try in {backoff.TotalSeconds:0} s";
-                Publish(UpdateStatus.UpdatedNeedReboot);
-                await Task.Delay(backoff, _time, cancellationToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromMinutes(5).Ticks));
+                Interlocked.Exchange(ref _lastPost, now);
+                agent.Post(new EngineMessage.Progress(activity, fraction));
             }
         }
     }
 
-    private CancellationToken ResetRebootWait()
+    private sealed class InstallProgress(ProgressReporter reporter) : IProgress<PayloadProgress>
     {
-        var fresh = new CancellationTokenSource();
-        Interlocked.Exchange(ref _rebootWait, fresh).Dispose();
-        return fresh.Token;
-    }
-
-    private async Task RebootAsync(UsrSlot next, string reason, CancellationToken cancellationToken)
-    {
-        _reboot = $"rebooting: {reason}";
-        Publish(_status.CurrentOperation);
-        LogRebooting(reason, next.Label);
-        await _host.RebootAsync(next, reason, _config.RebootCommand, cancellationToken);
-    }
-
-    // ---- Control commands ---------------------------------------------------------------------------------------
-
-    /// <summary>Answers a control-socket command: <c>status</c>, <c>check</c>, <c>mark-good</c>, <c>rollback</c>.</summary>
-    public async Task<ControlReply> HandleCommandAsync(string command, CancellationToken cancellationToken)
-    {
-        switch (command)
-        {
-            case "status":
-                return new ControlReply(0, _status.Format());
-            case "check":
-                return await RequestCheckAsync(cancellationToken);
-            case "mark-good":
-                await _gate.WaitAsync(cancellationToken);
-                try
-                {
-                    await MarkGoodLockedAsync(cancellationToken);
-                }
-                finally
-                {
-                    _gate.Release();
-                }
-
-                _boot = $"{_facts.Booted.Label()} ({_facts.Release.Version}) was marked good by hand";
-                _bootSettled.TrySetResult(true);
-                Publish(_status.CurrentOperation);
-                return new ControlReply(0, $"{_facts.Booted.Label()} ({_facts.Release.Version}) marked good: successful, top priority\n");
-            case "rollback":
-                return await RollbackAsync(cancellationToken);
-            default:
-                return new ControlReply(2, $"unknown command '{command}'; the agent knows status, check, mark-good, rollback\n");
-        }
-    }
-
-    private async Task<ControlReply> RequestCheckAsync(CancellationToken cancellationToken)
-    {
-        if (!_config.CheckingEnabled)
-        {
-            return new ControlReply(1, "checking is disabled (SERVER=disabled)\n");
-        }
-
-        if (_status.CurrentOperation != UpdateStatus.Idle)
-        {
-            return new ControlReply(0, $"not checking now: the agent is busy ({AgentStatus.WireName(_status.CurrentOperation)}{(_status.NewVersion != "0.0.0.0" ? " " + _status.NewVersion : "")})\n");
-        }
-
-        var request = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (Interlocked.CompareExchange(ref _checkRequest, request, null) is { } pending)
-        {
-            request = pending;
-        }
-
-        _wake.Release();
-        var answer = await request.Task.WaitAsync(TimeSpan.FromMinutes(2), _time, cancellationToken);
-        return new ControlReply(answer.StartsWith("the update check failed", StringComparison.Ordinal) ? 1 : 0, answer + "\n");
-    }
-
-    /// <summary>Makes the other slot boot next (with one try if it was never marked good) and reboots into it.</summary>
-    private async Task<ControlReply> RollbackAsync(CancellationToken cancellationToken)
-    {
-        if (_status.CurrentOperation is UpdateStatus.Downloading or UpdateStatus.Verifying or UpdateStatus.Finalizing)
-        {
-            return new ControlReply(1, $"an update is being installed ({AgentStatus.WireName(_status.CurrentOperation)}); roll back once it is done\n");
-        }
-
-        UsrSlot target;
-        string? otherVersion;
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            using var disk = await OpenDiskAsync(writable: true, cancellationToken);
-            var other = disk.GetSlotRoles(_facts.Booted).Passive;
-            if (other.Priority == 0 && !other.Successful && other.Tries == 0)
-            {
-                return new ControlReply(1, $"{other.Label} holds no bootable system (priority 0, never marked good): nothing to roll back to\n");
-            }
-
-            otherVersion = await TryReadVersionAsync(other, cancellationToken);
-            if (!other.Successful)
-            {
-                await disk.SetSlotAttributesAsync(other.Name, priority: null, tries: 1, successful: false, cancellationToken: cancellationToken);
-            }
-
-            target = await disk.PrioritizeAsync(other.Name, cancellationToken);
-            // Booting the version it ran before is what a rollback looks like on the next check (3/0 errorcode 44).
-            _state = _state.WithRolledBack(_facts.Release.Version) with { PreviousVersion = otherVersion ?? _state.PreviousVersion, Installed = null };
-            _store.Save(_state);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        _manualReboot = target;
-        _rebootWait.Cancel();
-        _wake.Release();
-        return new ControlReply(0, $"rolling back: {target.Label}{(otherVersion is null ? "" : $" ({otherVersion})")} boots next; rebooting\n");
-    }
-
-    private async Task<string?> TryReadVersionAsync(UsrSlot slot, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await SlotFilesystem.ReadReleaseAsync(_host.DiskPath, slot.ByteOffset, cancellationToken)).Version;
-        }
-        catch (UpdateEngineException)
-        {
-            return null;
-        }
-    }
-
-    // ---- Status -------------------------------------------------------------------------------------------------
-
-    private void Publish(UpdateStatus operation, double? progress = null)
-    {
-        var details = new List<KeyValuePair<string, string>>
-        {
-            new("GROUP", _config?.Group ?? ""),
-            new("SERVER", _config?.Server?.ToString() ?? "disabled"),
-            new("REBOOT_STRATEGY", _config is null ? "" : _config.RebootStrategy.Name()),
-            new("REBOOT_DECISION", _decision),
-            new("BOOTED_SLOT", _facts?.Booted.Label() ?? ""),
-            new("RUNNING_VERSION", _facts?.Release.Version ?? ""),
-            new("BOOT", _boot),
-            new(AgentStatus.NextCheckDetail, _nextCheck is { } next && operation == UpdateStatus.Idle && _config?.CheckingEnabled == true && _stoppedAt is null
-                ? next.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) : ""),
-            new("REBOOT", _reboot),
-            new("REBOOT_LOCK", _state.RebootLock ?? ""),
-            new("LAST_ERROR", _lastError),
-            new(AgentStatus.StoppedDetail, _stoppedAt?.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) ?? ""),
-        };
-        _status = _status with { CurrentOperation = operation, Progress = progress ?? _status.Progress, Details = details };
-        try
-        {
-            _store.SaveStatus(_status.Format());
-        }
-        catch (IOException e)
-        {
-            LogStatusNotSaved(e.Message);
-        }
-    }
-
-    private void PublishProgress(double fraction)
-    {
-        // At most a few writes a second: progress comes for every megabyte.
-        var now = _time.GetTimestamp();
-        _status = _status with { Progress = fraction };
-        if (_time.GetElapsedTime(Interlocked.Read(ref _lastProgressPublish), now) >= TimeSpan.FromMilliseconds(250) || fraction >= 1)
-        {
-            Interlocked.Exchange(ref _lastProgressPublish, now);
-            Publish(_status.CurrentOperation);
-        }
-    }
-
-    private async Task SaveAsync(Func<AgentState, AgentState> change)
-    {
-        await _gate.WaitAsync();
-        try
-        {
-            _state = change(_state);
-            _store.Save(_state);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
-    {
-        if (wait <= TimeSpan.Zero && wait != Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var delay = Task.Delay(wait, _time, either.Token);
-        var woken = _wake.WaitAsync(either.Token);
-        await Task.WhenAny(delay, woken);
-        await either.CancelAsync();
-        // The loser was cancelled; wait for it without throwing.
-        await Task.WhenAll(delay, woken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    private sealed class Progress(UpdateAgent agent, long size) : IProgress<long>
-    {
-        public void Report(long value) => agent.PublishProgress(size > 0 ? (double)value / size : 0);
-    }
-
-    private sealed class InstallProgress(UpdateAgent agent) : IProgress<PayloadProgress>
-    {
-        public void Report(PayloadProgress value) => agent.PublishProgress(value.BytesTotal > 0 ? (double)value.BytesDone / value.BytesTotal : 0);
+        public void Report(PayloadProgress value) => reporter.Fraction(value.BytesTotal > 0 ? (double)value.BytesDone / value.BytesTotal : 0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.Host;
 
@@ -26,7 +27,7 @@ public static class ExternalCommand
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new UpdateEngineException($"cannot run {program}: {e.Message}", 0, isTransient: false, e);
+            throw new UpdateEngineException($"cannot run {program}: {e.Message}", OmahaErrorCodes.CommandUnavailable, isTransient: false, e);
         }
 
         process.StandardInput.Close();

@@ -1,4 +1,5 @@
 using Keelson.Disks;
+using Keelson.Disks.Boot;
 
 namespace Keelson.Agent.Host;
 
@@ -25,6 +26,16 @@ public interface IMachineHost
     /// <param name="reason">Why, for the log.</param>
     /// <param name="command">The configured reboot command (<c>KEELSON_REBOOT_COMMAND</c>), which a real host runs.</param>
     Task RebootAsync(UsrSlot next, string reason, string command, CancellationToken cancellationToken);
+
+    /// <summary>The running kernel's command line (<c>/proc/cmdline</c>), the base of a new slot's.</summary>
+    Task<string> ReadKernelCommandLineAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reboots by starting <paramref name="target"/>'s kernel directly, without the firmware and the bootloader
+    /// (<c>kexec -l</c>, then <c>kexec -e</c>). Returns once the new kernel is being started.
+    /// </summary>
+    /// <exception cref="UpdateEngineException">The kernel could not be loaded or started (<see cref="Keelson.Omaha.OmahaErrorCodes.KexecFailed"/>).</exception>
+    Task KexecAsync(KexecTarget target, CancellationToken cancellationToken);
 }
 
 /// <summary>Who the machine is and what it booted.</summary>

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Keelson.Disks;
+using Keelson.Disks.Boot;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.Host;
 
@@ -26,7 +28,7 @@ public sealed class LinuxHost(string? disk) : IMachineHost
         var uuid = BootedPartitionUuid(await File.ReadAllTextAsync(CommandLinePath, cancellationToken));
         using var gpt = await GptDisk.OpenAsync(DiskPath, cancellationToken: cancellationToken);
         var booted = gpt.FindSlot(uuid)
-            ?? throw new UpdateEngineException($"the kernel booted partition {uuid}, which is not a usr slot of {DiskPath}", 0, isTransient: false);
+            ?? throw new UpdateEngineException($"the kernel booted partition {uuid}, which is not a usr slot of {DiskPath}", OmahaErrorCodes.HostUnreadable, isTransient: false);
         var releasePath = "/usr" + ReleaseInfo.PathInUsr;
         var release = ReleaseInfo.Parse(await File.ReadAllTextAsync(releasePath, cancellationToken), releasePath);
         var (oem, oemVersion) = File.Exists("/etc/oem-release")
@@ -55,7 +57,49 @@ public sealed class LinuxHost(string? disk) : IMachineHost
         var result = await ExternalCommand.RunAsync("/bin/sh", ["-c", command], TimeSpan.FromMinutes(2), cancellationToken);
         if (!result.Succeeded)
         {
-            throw new UpdateEngineException($"the reboot command '{command}' failed ({result.ExitCode}): {result.StandardError.Trim()}", 0, isTransient: true);
+            throw new UpdateEngineException($"the reboot command '{command}' failed ({result.ExitCode}): {result.StandardError.Trim()}", OmahaErrorCodes.RebootFailed, isTransient: true);
+        }
+    }
+
+    public Task<string> ReadKernelCommandLineAsync(CancellationToken cancellationToken) => File.ReadAllTextAsync(CommandLinePath, cancellationToken);
+
+    /// <summary>kexec-tools: <c>kexec -l KERNEL --initrd=INITRD --append=CMDLINE</c>, then <c>kexec -e</c>, which does not return when it works.</summary>
+    public async Task KexecAsync(KexecTarget target, CancellationToken cancellationToken)
+    {
+        await RunKexecAsync(KexecLoadArguments(target), cancellationToken);
+        await RunKexecAsync(["-e"], cancellationToken);
+    }
+
+    /// <summary>The arguments of <c>kexec -l</c> for <paramref name="target"/> (each one argument, no shell in between).</summary>
+    public static IReadOnlyList<string> KexecLoadArguments(KexecTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        List<string> load = ["-l", target.KernelPath];
+        if (target.InitrdPath is { } initrd)
+        {
+            load.Add($"--initrd={initrd}");
+        }
+
+        load.Add($"--append={target.CommandLine}");
+        return load;
+    }
+
+    private static async Task RunKexecAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        CommandResult result;
+        try
+        {
+            result = await ExternalCommand.RunAsync("kexec", arguments, TimeSpan.FromMinutes(1), cancellationToken);
+        }
+        catch (UpdateEngineException e)
+        {
+            throw new UpdateEngineException(e.Message, OmahaErrorCodes.KexecFailed, isTransient: false, e);
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new UpdateEngineException(
+                $"kexec {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.StandardError.Trim()}", OmahaErrorCodes.KexecFailed, isTransient: false);
         }
     }
 
@@ -89,7 +133,7 @@ public sealed class LinuxHost(string? disk) : IMachineHost
 
         throw new UpdateEngineException(
             "the kernel command line names no usr partition (mount.usr=, verity.usr= or usr= with PARTUUID=...); pass --disk and run on an A/B system",
-            0,
+            OmahaErrorCodes.HostUnreadable,
             isTransient: false);
     }
 
@@ -102,7 +146,7 @@ public sealed class LinuxHost(string? disk) : IMachineHost
         var parent = sys?.ResolveLinkTarget(returnFinalTarget: true) is DirectoryInfo target ? target.Parent : sys?.Parent;
         if (parent is null || !File.Exists(Path.Combine(parent.FullName, "dev")))
         {
-            throw new UpdateEngineException($"cannot find the disk holding partition {partition}; pass --disk", 0, isTransient: false);
+            throw new UpdateEngineException($"cannot find the disk holding partition {partition}; pass --disk", OmahaErrorCodes.HostUnreadable, isTransient: false);
         }
 
         return "/dev/" + parent.Name;

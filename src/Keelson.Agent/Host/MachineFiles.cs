@@ -1,3 +1,5 @@
+using Keelson.Omaha;
+
 namespace Keelson.Agent.Host;
 
 /// <summary>Reads the small identity files every Linux machine has, strictly: a bad file is an error that names it.</summary>
@@ -9,7 +11,7 @@ public static class MachineFiles
         var text = ReadSmall(path).Trim();
         if (text.Length != 32 || !text.All(char.IsAsciiHexDigit))
         {
-            throw new UpdateEngineException($"{path} does not hold a machine id (32 hex digits)", 0, isTransient: false);
+            throw new UpdateEngineException($"{path} does not hold a machine id (32 hex digits)", OmahaErrorCodes.HostUnreadable, isTransient: false);
         }
 
         return text.ToLowerInvariant();
@@ -19,7 +21,7 @@ public static class MachineFiles
     public static Guid ReadBootId(string path) =>
         Guid.TryParse(ReadSmall(path).Trim(), out var id)
             ? id
-            : throw new UpdateEngineException($"{path} does not hold a boot id (a UUID)", 0, isTransient: false);
+            : throw new UpdateEngineException($"{path} does not hold a boot id (a UUID)", OmahaErrorCodes.HostUnreadable, isTransient: false);
 
     /// <summary>ID= and VERSION_ID= of an os-release style file (/etc/oem-release); empty when it does not exist.</summary>
     public static (string Id, string Version) ReadOemRelease(string path)
@@ -64,14 +66,14 @@ public static class MachineFiles
             var info = new FileInfo(path);
             if (info.Exists && info.Length > 64 * 1024)
             {
-                throw new UpdateEngineException($"{path} is larger than 64 KiB", 0, isTransient: false);
+                throw new UpdateEngineException($"{path} is larger than 64 KiB", OmahaErrorCodes.HostUnreadable, isTransient: false);
             }
 
             return File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UpdateEngineException($"cannot read {path}: {e.Message}", 0, isTransient: false, e);
+            throw new UpdateEngineException($"cannot read {path}: {e.Message}", OmahaErrorCodes.HostUnreadable, isTransient: false, e);
         }
     }
 }

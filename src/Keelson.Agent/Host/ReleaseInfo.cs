@@ -1,3 +1,5 @@
+using Keelson.Omaha;
+
 namespace Keelson.Agent.Host;
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed record ReleaseInfo(string Version, string Board)
 
         if (string.IsNullOrEmpty(version))
         {
-            throw new UpdateEngineException($"{source} has no COREOS_RELEASE_VERSION", 0, isTransient: false);
+            throw new UpdateEngineException($"{source} has no COREOS_RELEASE_VERSION", OmahaErrorCodes.SlotUnreadable, isTransient: false);
         }
 
         return new ReleaseInfo(version, board ?? "");

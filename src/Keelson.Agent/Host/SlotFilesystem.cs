@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.Host;
 
@@ -17,7 +18,7 @@ public static class SlotFilesystem
         var result = await ExternalCommand.RunAsync("debugfs", ["-R", $"cat {path}", source], s_timeout, cancellationToken);
         if (!result.Succeeded || result.StandardError.Contains("Bad magic number", StringComparison.Ordinal))
         {
-            throw new UpdateEngineException($"cannot read the filesystem in {source}: {LastLine(result.StandardError)}", 0, isTransient: false);
+            throw new UpdateEngineException($"cannot read the filesystem in {source}: {LastLine(result.StandardError)}", OmahaErrorCodes.SlotUnreadable, isTransient: false);
         }
 
         // debugfs exits 0 even for a missing file and says so on stderr.
@@ -30,17 +31,48 @@ public static class SlotFilesystem
         var result = await ExternalCommand.RunAsync("debugfs", ["-R", $"stat {path}", source], s_timeout, cancellationToken);
         if (!result.Succeeded || result.StandardError.Contains("Bad magic number", StringComparison.Ordinal))
         {
-            throw new UpdateEngineException($"cannot read the filesystem in {source}: {LastLine(result.StandardError)}", 0, isTransient: false);
+            throw new UpdateEngineException($"cannot read the filesystem in {source}: {LastLine(result.StandardError)}", OmahaErrorCodes.SlotUnreadable, isTransient: false);
         }
 
         return !result.StandardError.Contains("File not found", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Copies the file at <paramref name="path"/> byte for byte to <paramref name="destination"/> (debugfs'
+    /// <c>dump -p</c>, which writes the file itself, so binary files such as a kernel stay whole); false when the
+    /// filesystem has no such file (nothing is left at <paramref name="destination"/> then).
+    /// </summary>
+    public static async Task<bool> DumpFileAsync(string image, long offset, string path, string destination, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destination);
+        var source = Source(image, offset);
+        File.Delete(destination);
+        var result = await ExternalCommand.RunAsync("debugfs", ["-R", $"dump -p {path} {destination}", source], s_timeout, cancellationToken);
+        if (!result.Succeeded || result.StandardError.Contains("Bad magic number", StringComparison.Ordinal))
+        {
+            File.Delete(destination);
+            throw new UpdateEngineException($"cannot read the filesystem in {source}: {LastLine(result.StandardError)}", OmahaErrorCodes.SlotUnreadable, isTransient: false);
+        }
+
+        if (result.StandardError.Contains("File not found", StringComparison.Ordinal))
+        {
+            File.Delete(destination);
+            return false;
+        }
+
+        if (!File.Exists(destination))
+        {
+            throw new UpdateEngineException($"debugfs did not copy {path} out of {source}: {LastLine(result.StandardError)}", OmahaErrorCodes.SlotUnreadable, isTransient: false);
+        }
+
+        return true;
     }
 
     /// <summary>The release a slot holds.</summary>
     public static async Task<ReleaseInfo> ReadReleaseAsync(string image, long offset, CancellationToken cancellationToken) =>
         ReleaseInfo.Parse(
             await ReadFileAsync(image, offset, ReleaseInfo.PathInUsr, cancellationToken)
-                ?? throw new UpdateEngineException($"{Source(image, offset)} has no {ReleaseInfo.PathInUsr}", 0, isTransient: false),
+                ?? throw new UpdateEngineException($"{Source(image, offset)} has no {ReleaseInfo.PathInUsr}", OmahaErrorCodes.SlotUnreadable, isTransient: false),
             $"{Source(image, offset)}:{ReleaseInfo.PathInUsr}");
 
     private static string Source(string image, long offset) =>

@@ -35,9 +35,10 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
         var slot = "";
         try
         {
+            SimulatedReboot? reboot = null;
             while (true)
             {
-                var boot = await machine.BootAsync(deadline.Token);
+                var boot = await machine.BootAsync(deadline.Token, reboot is { Kexec: true } kexec ? kexec.Slot : null);
                 booted++;
                 var release = await machine.ReadReleaseAsync(boot.Slot, deadline.Token);
                 (version, slot) = (release.Version, boot.Slot.ToString());
@@ -93,9 +94,11 @@ public sealed class MachineRunner(SimulatedMachine machine, HttpClient http, ILo
                     return new Outcome(false, version, slot, booted, "the agent stopped");
                 }
 
-                var next = await host.RebootRequested;
+                reboot = await host.RebootRequested;
                 await StopAsync(stop, run);
-                await output.WriteLineAsync($"reboot: the agent asked for a reboot (USR-{next.Name} is expected next)");
+                await output.WriteLineAsync(reboot.Kexec
+                    ? $"reboot: the agent started USR-{reboot.Slot}'s kernel (kexec)"
+                    : $"reboot: the agent asked for a reboot (USR-{reboot.Slot} is expected next)");
                 if (RebootDowntime > TimeSpan.Zero)
                 {
                     await Task.Delay(RebootDowntime, deadline.Token);

@@ -4,6 +4,7 @@ using Keelson.Agent.Configuration;
 using Keelson.Agent.Host;
 using Keelson.Agent.State;
 using Keelson.Disks;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.Simulation;
 
@@ -48,7 +49,7 @@ public sealed class SimulatedMachine
         var machine = new SimulatedMachine(directory);
         if (!File.Exists(machine.DiskPath) || !File.Exists(machine.ConfigPath))
         {
-            throw new UpdateEngineException($"{machine.Directory} is not a machine (no disk.img and etc/coreos/update.conf); create it with keelson machine create", 0, isTransient: false);
+            throw new UpdateEngineException($"{machine.Directory} is not a machine (no disk.img and etc/coreos/update.conf); create it with keelson machine create", OmahaErrorCodes.MachineSetupError, isTransient: false);
         }
 
         return machine;
@@ -68,12 +69,12 @@ public sealed class SimulatedMachine
         var machine = new SimulatedMachine(directory);
         if (System.IO.Directory.Exists(machine.Directory) && System.IO.Directory.EnumerateFileSystemEntries(machine.Directory).Any())
         {
-            throw new UpdateEngineException($"{machine.Directory} already exists and is not empty", 0, isTransient: false);
+            throw new UpdateEngineException($"{machine.Directory} already exists and is not empty", OmahaErrorCodes.MachineSetupError, isTransient: false);
         }
 
         if (!File.Exists(usrImage))
         {
-            throw new UpdateEngineException($"the usr image {usrImage} does not exist", 0, isTransient: false);
+            throw new UpdateEngineException($"the usr image {usrImage} does not exist", OmahaErrorCodes.MachineSetupError, isTransient: false);
         }
 
         try
@@ -94,7 +95,7 @@ public sealed class SimulatedMachine
                 if (slotA.ByteLength < imageLength)
                 {
                     throw new UpdateEngineException(
-                        $"a {FlatcarLayout.FormatSize(size)} disk has {FlatcarLayout.FormatSize(slotA.ByteLength)} usr slots, too small for the {imageLength}-byte image", 0, isTransient: false);
+                        $"a {FlatcarLayout.FormatSize(size)} disk has {FlatcarLayout.FormatSize(slotA.ByteLength)} usr slots, too small for the {imageLength}-byte image", OmahaErrorCodes.MachineSetupError, isTransient: false);
                 }
 
                 await using var target = disk.OpenSlotStream(UsrSlotName.A, writable: true);
@@ -146,19 +147,20 @@ public sealed class SimulatedMachine
 
     /// <summary>
     /// Boots: the bootloader's gptprio selection on the disk (a try is used up when the winner has tries), a new boot
-    /// id, and the boot recorded in <c>run/boot</c>.
+    /// id, and the boot recorded in <c>run/boot</c>. With <paramref name="kexecInto"/>, a kexec: that slot comes up
+    /// without the bootloader, so nothing on the disk changes.
     /// </summary>
-    public async Task<BootRecord> BootAsync(CancellationToken cancellationToken)
+    public async Task<BootRecord> BootAsync(CancellationToken cancellationToken, UsrSlotName? kexecInto = null)
     {
-        BootSelection selection;
-        using (var disk = await GptDisk.OpenAsync(DiskPath, writable: true, cancellationToken: cancellationToken))
+        UsrSlot? slot;
+        using (var disk = await GptDisk.OpenAsync(DiskPath, writable: kexecInto is null, cancellationToken: cancellationToken))
         {
-            selection = await disk.BootAsync(cancellationToken);
+            slot = kexecInto is { } direct ? disk.GetSlot(direct) : (await disk.BootAsync(cancellationToken)).Slot;
         }
 
-        if (selection.Slot is not { } slot)
+        if (slot is null)
         {
-            throw new UpdateEngineException($"{DiskPath} has no bootable usr slot: the machine does not come up", 0, isTransient: false);
+            throw new UpdateEngineException($"{DiskPath} has no bootable usr slot: the machine does not come up", OmahaErrorCodes.MachineSetupError, isTransient: false);
         }
 
         var previous = ReadBoot();
@@ -195,7 +197,7 @@ public sealed class SimulatedMachine
             {
                 if (parts.Length != 2 || !values.TryAdd(parts[0], parts[1].Trim()))
                 {
-                    throw new UpdateEngineException($"{source} is not a boot record (SLOT=, BOOT_ID=, COUNT=)", 0, isTransient: false);
+                    throw new UpdateEngineException($"{source} is not a boot record (SLOT=, BOOT_ID=, COUNT=)", OmahaErrorCodes.MachineSetupError, isTransient: false);
                 }
             }
 
@@ -203,7 +205,7 @@ public sealed class SimulatedMachine
                 || !values.TryGetValue("BOOT_ID", out var idText) || !Guid.TryParse(idText, out var id)
                 || !values.TryGetValue("COUNT", out var countText) || !int.TryParse(countText, CultureInfo.InvariantCulture, out var count))
             {
-                throw new UpdateEngineException($"{source} is not a boot record (SLOT=, BOOT_ID=, COUNT=)", 0, isTransient: false);
+                throw new UpdateEngineException($"{source} is not a boot record (SLOT=, BOOT_ID=, COUNT=)", OmahaErrorCodes.MachineSetupError, isTransient: false);
             }
 
             return new BootRecord(slot, id, count);

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.Status;
 
@@ -55,7 +56,7 @@ public sealed class ControlSocket : IAsyncDisposable
     /// <exception cref="UpdateEngineException">No agent listens there, or its answer is no reply.</exception>
     public static async Task<ControlReply> SendAsync(string path, string command, CancellationToken cancellationToken) =>
         await TrySendAsync(path, command, cancellationToken)
-        ?? throw new UpdateEngineException($"the agent is not running: nothing listens at {path}", 0, isTransient: true);
+        ?? throw new UpdateEngineException($"the agent is not running: nothing listens at {path}", OmahaErrorCodes.AgentUnreachable, isTransient: true);
 
     /// <summary>
     /// Sends <paramref name="command"/> to the agent listening at <paramref name="path"/>; null when no agent listens
@@ -76,7 +77,7 @@ public sealed class ControlSocket : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            throw new UpdateEngineException($"cannot talk to the agent at {path}: {e.Message}", 0, isTransient: false, e);
+            throw new UpdateEngineException($"cannot talk to the agent at {path}: {e.Message}", OmahaErrorCodes.AgentUnreachable, isTransient: false, e);
         }
 
         await socket.SendAsync(Encoding.UTF8.GetBytes(command + "\n"), cancellationToken);
@@ -93,7 +94,7 @@ public sealed class ControlSocket : IAsyncDisposable
         var newline = text.IndexOf('\n', StringComparison.Ordinal);
         if (newline < 0 || !int.TryParse(text.AsSpan(0, newline), out var code))
         {
-            throw new UpdateEngineException($"the agent at {path} answered '{text}', not a reply", 0, isTransient: false);
+            throw new UpdateEngineException($"the agent at {path} answered '{text}', not a reply", OmahaErrorCodes.AgentUnreachable, isTransient: false);
         }
 
         return new ControlReply(code, text[(newline + 1)..]);

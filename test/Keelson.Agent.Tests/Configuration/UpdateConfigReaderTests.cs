@@ -1,4 +1,5 @@
 using Keelson.Agent.Configuration;
+using Keelson.Disks.Boot;
 
 namespace Keelson.Agent.Tests.Configuration;
 
@@ -139,5 +140,37 @@ public sealed class UpdateConfigReaderTests : IDisposable
         {
             Assert.StartsWith(path, error.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void The_boot_backend_esp_and_reboot_method_default_to_gptprio_boot_and_firmware()
+    {
+        var config = UpdateConfigReader.Read([Write("u.conf", "SERVER=disabled\n")]);
+
+        Assert.Equal((BootBackendKind.Gptprio, "/boot", RebootMethod.Firmware), (config.BootBackend, config.EspDirectory, config.RebootMethod));
+    }
+
+    [Theory]
+    [InlineData("grub-env", BootBackendKind.GrubEnv)]
+    [InlineData("systemd-boot", BootBackendKind.SystemdBoot)]
+    [InlineData("gptprio", BootBackendKind.Gptprio)]
+    public void The_boot_backend_esp_and_reboot_method_are_read_by_name(string name, BootBackendKind kind)
+    {
+        var config = UpdateConfigReader.Read([Write("u.conf", $"SERVER=disabled\nKEELSON_BOOT_BACKEND={name}\nKEELSON_ESP=/efi\nKEELSON_REBOOT_METHOD=kexec\n")]);
+
+        Assert.Equal((kind, "/efi", RebootMethod.Kexec), (config.BootBackend, config.EspDirectory, config.RebootMethod));
+    }
+
+    [Theory]
+    [InlineData("KEELSON_BOOT_BACKEND=grub2", ":2: KEELSON_BOOT_BACKEND 'grub2' is not one of gptprio, grub-env, systemd-boot")]
+    [InlineData("KEELSON_ESP=boot/efi", ":2: KEELSON_ESP 'boot/efi' is not an absolute path (where the ESP is mounted, e.g. /boot)")]
+    [InlineData("KEELSON_REBOOT_METHOD=kexec-e", ":2: KEELSON_REBOOT_METHOD 'kexec-e' is not one of firmware, kexec")]
+    public void A_bad_boot_setting_is_refused_naming_the_file_line_and_value(string line, string expected)
+    {
+        var path = Write("u.conf", $"SERVER=disabled\n{line}\n");
+
+        var error = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([path]));
+
+        Assert.Equal(path + expected, error.Message);
     }
 }

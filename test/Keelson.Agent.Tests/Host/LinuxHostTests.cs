@@ -1,4 +1,5 @@
 using Keelson.Agent.Host;
+using Keelson.Disks.Boot;
 
 namespace Keelson.Agent.Tests.Host;
 
@@ -45,4 +46,15 @@ public sealed class LinuxHostTests
             error.Message);
         Assert.False(error.IsTransient);
     }
+
+    // Only the arguments: these tests run as root on a shared machine, where a kexec that loads would end it.
+    [Fact]
+    public void Kexec_loads_the_kernel_with_its_initrd_and_the_whole_command_line_as_single_arguments() =>
+        Assert.Equal(
+            ["-l", "/boot/keelson/B/vmlinuz", "--initrd=/boot/keelson/B/initrd", "--append=console=ttyS0 mount.usr=PARTUUID=" + UsrB + " quiet"],
+            LinuxHost.KexecLoadArguments(new KexecTarget("/boot/keelson/B/vmlinuz", "/boot/keelson/B/initrd", "console=ttyS0 mount.usr=PARTUUID=" + UsrB + " quiet")));
+
+    [Fact]
+    public void Kexec_without_an_initrd_passes_none() =>
+        Assert.Equal(["-l", "/k", "--append=ro"], LinuxHost.KexecLoadArguments(new KexecTarget("/k", null, "ro")));
 }

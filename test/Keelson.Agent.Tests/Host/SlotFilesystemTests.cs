@@ -70,4 +70,33 @@ public sealed class SlotFilesystemTests : IDisposable
     [InlineData("")]
     public void A_release_file_without_a_version_is_refused(string text) =>
         Assert.Throws<UpdateEngineException>(() => ReleaseInfo.Parse(text, "test"));
+
+    [Fact]
+    public async Task A_dumped_file_is_byte_for_byte_the_binary_file_in_the_slot_and_a_missing_one_is_false()
+    {
+        var image = await TestUsrImages.CreateAsync(_directory.FullName, "1.1.0", withKernel: true);
+        var kernel = Path.Combine(_directory.FullName, "vmlinuz");
+        var absent = Path.Combine(_directory.FullName, "absent");
+
+        var found = await SlotFilesystem.DumpFileAsync(image, 0, "boot/vmlinuz", kernel, CancellationToken.None);
+        var missing = await SlotFilesystem.DumpFileAsync(image, 0, "boot/nothing", absent, CancellationToken.None);
+
+        Assert.True(found);
+        Assert.Equal(TestUsrImages.Kernel("1.1.0"), await File.ReadAllBytesAsync(kernel));
+        Assert.False(missing);
+        Assert.False(File.Exists(absent));
+    }
+
+    [Fact]
+    public async Task Dumping_from_something_that_is_not_ext4_fails_with_the_slot_code()
+    {
+        var junk = Path.Combine(_directory.FullName, "junk.img");
+        await File.WriteAllBytesAsync(junk, new byte[1 << 20]);
+
+        var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
+            SlotFilesystem.DumpFileAsync(junk, 0, "boot/vmlinuz", Path.Combine(_directory.FullName, "k"), CancellationToken.None));
+
+        Assert.Equal(Keelson.Omaha.OmahaErrorCodes.SlotUnreadable, error.ErrorCode);
+        Assert.StartsWith($"cannot read the filesystem in {junk}", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,7 @@
 using Keelson.Agent.Host;
 using Keelson.Agent.Install;
 using Keelson.Disks;
+using Keelson.Disks.Boot;
 using Keelson.Payloads;
 
 namespace Keelson.Agent.Tests.Install;
@@ -37,6 +38,9 @@ public sealed class SlotInstallerTests : IDisposable
         return disk;
     }
 
+    private static Task<SlotKernel> NoKernel(UsrSlot slot, string version, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("gptprio asks for no kernel");
+
     private PayloadApplyOptions Options(string running = "1.0.0") => new() { TrustedKeys = [_key.PublicKey], RunningVersion = running };
 
     [Fact]
@@ -45,7 +49,7 @@ public sealed class SlotInstallerTests : IDisposable
         var disk = await DiskAsync();
         var payload = await PayloadAsync("1.1.0", _key);
 
-        var result = await SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, Options(), null, CancellationToken.None);
+        var result = await SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, null, Options(), new GptprioBackend(disk), NoKernel, null, CancellationToken.None);
 
         Assert.Equal("1.1.0", result.Version);
         using var gpt = await GptDisk.OpenAsync(disk);
@@ -70,7 +74,7 @@ public sealed class SlotInstallerTests : IDisposable
         var payload = await PayloadAsync("1.1.0", stranger);
 
         var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
-            SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, Options(), null, CancellationToken.None));
+            SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, null, Options(), new GptprioBackend(disk), NoKernel, null, CancellationToken.None));
 
         Assert.Equal(18, error.ErrorCode);
         Assert.Contains("the payload was refused", error.Message, StringComparison.Ordinal);
@@ -87,7 +91,7 @@ public sealed class SlotInstallerTests : IDisposable
         var payload = await PayloadAsync("1.1.0", _key);
 
         var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
-            SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, Options(running: "2.0.0"), null, CancellationToken.None));
+            SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, null, Options(running: "2.0.0"), new GptprioBackend(disk), NoKernel, null, CancellationToken.None));
 
         Assert.Contains("the payload was refused", error.Message, StringComparison.Ordinal);
         using var after = await GptDisk.OpenAsync(disk);

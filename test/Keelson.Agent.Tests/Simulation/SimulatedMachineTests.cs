@@ -2,6 +2,7 @@ using Keelson.Agent.Configuration;
 using Keelson.Agent.Host;
 using Keelson.Agent.Simulation;
 using Keelson.Disks;
+using Keelson.Disks.Boot;
 using Keelson.Payloads;
 
 namespace Keelson.Agent.Tests.Simulation;
@@ -250,5 +251,46 @@ public sealed class SimulatedMachineTests : IDisposable
         Assert.Equal($"{machine.DiskPath} has no bootable usr slot: the machine does not come up", error.Message);
         Assert.False(error.IsTransient);
         Assert.Equal(last, machine.ReadBoot());
+    }
+
+    [Fact]
+    public async Task A_kexec_starts_the_slot_its_command_line_names_without_the_bootloader_using_a_try()
+    {
+        var machine = await CreateAsync("m1");
+        await machine.BootAsync(CancellationToken.None);
+        Guid partuuid;
+        using (var disk = await GptDisk.OpenAsync(machine.DiskPath, writable: true))
+        {
+            partuuid = (await disk.MarkInstalledAsync(UsrSlotName.B)).PartitionUuid;
+        }
+
+        var host = new SimulatedHost(machine);
+        var kernel = PathOf("vmlinuz");
+        await File.WriteAllBytesAsync(kernel, [1, 2, 3]);
+        var commandLine = await host.ReadKernelCommandLineAsync(CancellationToken.None);
+
+        await host.KexecAsync(new KexecTarget(kernel, null, $"{KernelCommandLine.WithoutUsr(commandLine)} mount.usr=PARTUUID={partuuid}"), CancellationToken.None);
+        var reboot = await host.RebootRequested;
+        var boot = await machine.BootAsync(CancellationToken.None, reboot.Kexec ? reboot.Slot : null);
+
+        Assert.Contains("mount.usr=PARTUUID=", commandLine, StringComparison.Ordinal);
+        Assert.Equal(new SimulatedReboot(UsrSlotName.B, Kexec: true), reboot);
+        Assert.Equal((UsrSlotName.B, 2), (boot.Slot, boot.Count));
+        using var after = await GptDisk.OpenAsync(machine.DiskPath);
+        Assert.Equal(1, after.GetSlot(UsrSlotName.B).Tries);
+    }
+
+    [Fact]
+    public async Task A_kexec_of_a_kernel_that_is_not_there_fails_with_the_kexec_code_and_reboots_nothing()
+    {
+        var machine = await CreateAsync("m1");
+        await machine.BootAsync(CancellationToken.None);
+        var host = new SimulatedHost(machine);
+
+        var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
+            host.KexecAsync(new KexecTarget(PathOf("absent"), null, "console=ttyS0"), CancellationToken.None));
+
+        Assert.Equal(Keelson.Omaha.OmahaErrorCodes.KexecFailed, error.ErrorCode);
+        Assert.False(host.RebootRequested.IsCompleted);
     }
 }
