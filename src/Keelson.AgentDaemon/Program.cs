@@ -34,6 +34,8 @@ internal static class Program
         }
 
         using var termination = Termination.Register();
-        return await parse.InvokeAsync(cancellationToken: termination.Token);
+        // Termination handles SIGINT and SIGTERM; System.CommandLine's own handler (on unless told otherwise) would
+        // end the process with 130/143 two seconds after the signal, the clean-up done or not.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, termination.Token);
     }
 }

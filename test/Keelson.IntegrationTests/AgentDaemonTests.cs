@@ -73,11 +73,33 @@ public sealed class AgentDaemonTests(AgentBuild build, ITestOutputHelper log) : 
         Assert.Equal($"error: the agent is not running: nothing listens at nowhere/agent.sock\n", noAgent.StandardError);
     }
 
+    [Theory]
+    [InlineData(Native)]
+    [InlineData(Cli)]
+    public async Task With_REBOOT_STRATEGY_etcd_lock_the_good_boot_frees_the_machine_s_reboot_lock_in_etcd_over_gRPC(string daemon)
+    {
+        await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
+        await using var keelson = new KeelsonProcess(log);
+        var machineId = await MakeMachineOnTrialAsync(
+            keelson, $"GROUP=stable\nSERVER=disabled\nREBOOT_STRATEGY=etcd-lock\nLOCKSMITHD_ENDPOINT={etcd.Endpoints}\n");
+        // The slot it took before rebooting into the update.
+        await keelson.SucceedAsync("lock", "--endpoints", etcd.Endpoints, "lock", machineId);
+        var agent = Daemon(keelson, daemon);
+
+        var run = agent.Start(["--config", "update.conf", "--disk", "disk.img", "--root", "root", "--state-dir", "state", "--health-delay", "1s"]);
+        var good = await WaitForStatusAsync(agent, run, "KEELSON_BOOT=USR-B (1.1.0) is marked good\n");
+        var locks = await keelson.SucceedAsync("lock", "--endpoints", etcd.Endpoints, "status");
+
+        Assert.Contains("KEELSON_REBOOT_STRATEGY=etcd-lock\n", good, StringComparison.Ordinal);
+        Assert.Equal("Available: 1\nMax: 1\n", locks.StandardOutput);
+    }
+
     /// <summary>
     /// A machine just rebooted into an update: a disk whose USR-B is installed (one try, not yet good) and was picked
     /// by the bootloader, a root whose kernel command line names USR-B and whose /usr runs 1.1.0, no update server.
     /// </summary>
-    private static async Task MakeMachineOnTrialAsync(KeelsonProcess keelson)
+    /// <returns>The machine's id.</returns>
+    private static async Task<string> MakeMachineOnTrialAsync(KeelsonProcess keelson, string config = "GROUP=stable\nSERVER=disabled\n")
     {
         await keelson.SucceedAsync("disk", "create", "disk.img", "--size", "1G");
         await keelson.SucceedAsync("disk", "mark-installed", "disk.img", "--slot", "B");
@@ -89,9 +111,11 @@ public sealed class AgentDaemonTests(AgentBuild build, ITestOutputHelper log) : 
         Directory.CreateDirectory(Path.Combine(root, "usr/share/coreos"));
         await File.WriteAllTextAsync(Path.Combine(root, "proc/cmdline"), $"console=ttyS0 mount.usr=PARTUUID={boot[1]} rw\n");
         await File.WriteAllTextAsync(Path.Combine(root, "proc/sys/kernel/random/boot_id"), Guid.NewGuid() + "\n");
-        await File.WriteAllTextAsync(Path.Combine(root, "etc/machine-id"), Guid.NewGuid().ToString("N") + "\n");
+        var machineId = Guid.NewGuid().ToString("N");
+        await File.WriteAllTextAsync(Path.Combine(root, "etc/machine-id"), machineId + "\n");
         await File.WriteAllTextAsync(Path.Combine(root, "usr/share/coreos/release"), "COREOS_RELEASE_VERSION=1.1.0\nCOREOS_RELEASE_BOARD=amd64-usr\n");
-        await File.WriteAllTextAsync(keelson.PathOf("update.conf"), "GROUP=stable\nSERVER=disabled\n");
+        await File.WriteAllTextAsync(keelson.PathOf("update.conf"), config);
+        return machineId;
     }
 
     /// <summary>The running daemon's status once it holds <paramref name="line"/>; fails with its output past the deadline.</summary>
