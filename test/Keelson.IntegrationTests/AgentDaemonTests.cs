@@ -94,6 +94,26 @@ public sealed class AgentDaemonTests(AgentBuild build, ITestOutputHelper log) : 
         Assert.Equal("Available: 1\nMax: 1\n", locks.StandardOutput);
     }
 
+    [Fact]
+    public async Task Build_agent_files_lists_what_an_image_needs_the_program_libzstd_the_C_library_and_OpenSSL()
+    {
+        var result = await ProcessRunner.RunAsync(ProcessRunner.Describe(build.Script, ["--files"]), KeelsonProcess.CommandTimeout);
+        var wrong = await ProcessRunner.RunAsync(ProcessRunner.Describe(build.Script, ["--all"]), KeelsonProcess.CommandTimeout);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var files = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(build.Program, files[0]);
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(build.Program)!, "libzstd.so"), files[1]);
+        Assert.All(files, file => Assert.True(Path.IsPathRooted(file) && File.Exists(file), $"'{file}' is not a file"));
+        foreach (var library in (string[])["libc.so.6", "libm.so.6", "libssl.so.3", "libcrypto.so.3"])
+        {
+            Assert.Contains(files, file => Path.GetFileName(file) == library);
+        }
+
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Equal("tools/build-agent: unknown argument '--all'; usage: tools/build-agent [--files]\n", wrong.StandardError);
+    }
+
     /// <summary>
     /// A machine just rebooted into an update: a disk whose USR-B is installed (one try, not yet good) and was picked
     /// by the bootloader, a root whose kernel command line names USR-B and whose /usr runs 1.1.0, no update server.

@@ -20,14 +20,17 @@ public sealed class AgentBuild : IAsyncLifetime
     /// <summary>The native keelson-agent executable.</summary>
     public string Program { get; private set; } = "";
 
+    /// <summary>tools/build-agent itself.</summary>
+    public string Script { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         var checkout = typeof(AgentBuild).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .SingleOrDefault(a => a.Key == "KeelsonCheckout")?.Value
             ?? throw new InvalidOperationException("the test assembly does not say where the checkout is (KeelsonCheckout)");
-        var script = Path.Combine(checkout, "tools", "build-agent");
+        Script = Path.Combine(checkout, "tools", "build-agent");
         var started = Stopwatch.GetTimestamp();
-        var result = await ProcessRunner.RunAsync(ProcessRunner.Describe(script, [], checkout), s_buildTimeout);
+        var result = await ProcessRunner.RunAsync(ProcessRunner.Describe(Script, [], checkout), s_buildTimeout);
         if (result.ExitCode != 0)
         {
             throw new XunitException($"tools/build-agent failed:\n{result}");
