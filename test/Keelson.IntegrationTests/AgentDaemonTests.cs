@@ -55,20 +55,28 @@ public sealed class AgentDaemonTests(AgentBuild build, ITestOutputHelper log) : 
     [Theory]
     [InlineData(Native)]
     [InlineData(Cli)]
-    public async Task The_daemon_refuses_a_bad_flag_with_exit_2_and_a_bad_config_with_exit_1_and_status_without_an_agent_fails(string daemon)
+    public async Task The_daemon_refuses_a_bad_flag_with_exit_2_and_a_bad_config_a_missing_disk_or_root_with_exit_1_and_check_without_an_agent_fails(string daemon)
     {
         await using var keelson = new KeelsonProcess(log);
+        await MakeMachineOnTrialAsync(keelson);
         await File.WriteAllTextAsync(keelson.PathOf("bad.conf"), "GROUP=alpha\nSERVER=disabled\nREBOOT_STRATEGY=sometimes\n");
         var agent = Daemon(keelson, daemon);
 
         var badFlag = await agent.Run(["--check-interval", "soon"]);
         var badConfig = await agent.Run(["--config", "bad.conf", "--state-dir", "state"]);
+        var noDisk = await agent.Run(["--config", "update.conf", "--disk", "nowhere.img", "--root", "root", "--state-dir", "state"]);
+        var noRoot = await agent.Run(["--config", "update.conf", "--disk", "disk.img", "--root", "nowhere", "--state-dir", "state"]);
         var noAgent = await agent.Run(["check", "--state-dir", "nowhere"]);
 
         Assert.True(badFlag.ExitCode == 2, badFlag.ToString());
         Assert.StartsWith("error: --check-interval 'soon' is not a positive duration such as 2s, 90s, 30m or 168h\n", badFlag.StandardError, StringComparison.Ordinal);
         Assert.True(badConfig.ExitCode == 1, badConfig.ToString());
         Assert.Contains("error: bad configuration: bad.conf:3: REBOOT_STRATEGY 'sometimes' is not one of", badConfig.StandardError, StringComparison.Ordinal);
+        // A missing disk or machine file is named, not a crash with a stack trace.
+        Assert.True(noDisk.ExitCode == 1, noDisk.ToString());
+        Assert.Equal("error: cannot open the disk nowhere.img: nowhere.img does not exist\n", noDisk.StandardError);
+        Assert.True(noRoot.ExitCode == 1, noRoot.ToString());
+        Assert.StartsWith("error: cannot read nowhere/proc/cmdline: ", noRoot.StandardError, StringComparison.Ordinal);
         Assert.True(noAgent.ExitCode == 1, noAgent.ToString());
         Assert.Equal($"error: the agent is not running: nothing listens at nowhere/agent.sock\n", noAgent.StandardError);
     }

@@ -23,16 +23,16 @@ public sealed class LinuxHost(string? disk, string root = "/") : IMachineHost
 
     private string? _disk = disk;
 
-    public string DiskPath => _disk ??= FindDisk(BootedPartitionUuid(File.ReadAllText(At(CommandLinePath))));
+    public string DiskPath => _disk ??= FindDisk(BootedPartitionUuid(MachineFiles.ReadSmall(At(CommandLinePath))));
 
     public async Task<MachineFacts> ReadFactsAsync(CancellationToken cancellationToken)
     {
-        var uuid = BootedPartitionUuid(await File.ReadAllTextAsync(At(CommandLinePath), cancellationToken));
-        using var gpt = await GptDisk.OpenAsync(DiskPath, cancellationToken: cancellationToken);
+        var uuid = BootedPartitionUuid(MachineFiles.ReadSmall(At(CommandLinePath)));
+        using var gpt = await OpenDiskAsync(cancellationToken);
         var booted = gpt.FindSlot(uuid)
             ?? throw new UpdateEngineException($"the kernel booted partition {uuid}, which is not a usr slot of {DiskPath}", 0, isTransient: false);
         var releasePath = At("/usr" + ReleaseInfo.PathInUsr);
-        var release = ReleaseInfo.Parse(await File.ReadAllTextAsync(releasePath, cancellationToken), releasePath);
+        var release = ReleaseInfo.Parse(MachineFiles.ReadSmall(releasePath), releasePath);
         var (oem, oemVersion) = File.Exists(At("/etc/oem-release"))
             ? MachineFiles.ReadOemRelease(At("/etc/oem-release"))
             : MachineFiles.ReadOemRelease(At("/usr/share/oem/oem-release"));
@@ -95,6 +95,18 @@ public sealed class LinuxHost(string? disk, string root = "/") : IMachineHost
             "the kernel command line names no usr partition (mount.usr=, verity.usr= or usr= with PARTUUID=...); pass --disk and run on an A/B system",
             0,
             isTransient: false);
+    }
+
+    private async Task<GptDisk> OpenDiskAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GptDisk.OpenAsync(DiskPath, cancellationToken: cancellationToken);
+        }
+        catch (DiskException e)
+        {
+            throw new UpdateEngineException($"cannot open the disk {DiskPath}: {e.Message}", 0, e.IsTransient, e);
+        }
     }
 
     /// <summary>A path of the machine, under <see cref="LinuxHost"/>'s root.</summary>
