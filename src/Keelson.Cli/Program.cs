@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Keelson.Agent.Daemon;
 using Keelson.Cli.Commands;
 using Keelson.Cli.Help;
 
@@ -23,7 +24,9 @@ internal static class Program
         }
 
         using var termination = Termination.Register();
-        return await parse.InvokeAsync(cancellationToken: termination.Token);
+        // Termination handles SIGINT and SIGTERM; System.CommandLine's own handler (on unless told otherwise) would
+        // end the process with 130/143 two seconds after the signal, the clean-up done or not.
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, termination.Token);
     }
 
     public static RootCommand BuildRoot()

@@ -11,32 +11,36 @@ namespace Keelson.Agent.Host;
 /// /usr, and reboots through a command (<c>systemctl reboot</c> unless configured otherwise).
 /// </summary>
 /// <param name="disk">The disk with the usr slots; null to find it from the booted partition.</param>
+/// <param name="root">
+/// Where the machine's own files are read: <c>/</c>, or a directory holding <c>proc/cmdline</c>, <c>etc/machine-id</c>,
+/// <c>usr/share/coreos/release</c>... (an image being built, a test). The disk is found under it too.
+/// </param>
 /// <remarks>
 /// In the reboot command, <c>{slot}</c>, <c>{partition}</c> and <c>{partuuid}</c> are replaced with the slot expected
 /// to boot next, so that a kexec wrapper can load that slot's kernel.
 /// </remarks>
-public sealed class LinuxHost(string? disk) : IMachineHost
+public sealed class LinuxHost(string? disk, string root = "/") : IMachineHost
 {
     private const string CommandLinePath = "/proc/cmdline";
 
     private string? _disk = disk;
 
-    public string DiskPath => _disk ??= FindDisk(BootedPartitionUuid(File.ReadAllText(CommandLinePath)));
+    public string DiskPath => _disk ??= FindDisk(BootedPartitionUuid(MachineFiles.ReadSmall(At(CommandLinePath))));
 
     public async Task<MachineFacts> ReadFactsAsync(CancellationToken cancellationToken)
     {
-        var uuid = BootedPartitionUuid(await File.ReadAllTextAsync(CommandLinePath, cancellationToken));
-        using var gpt = await GptDisk.OpenAsync(DiskPath, cancellationToken: cancellationToken);
+        var uuid = BootedPartitionUuid(MachineFiles.ReadSmall(At(CommandLinePath)));
+        using var gpt = await OpenDiskAsync(cancellationToken);
         var booted = gpt.FindSlot(uuid)
             ?? throw new UpdateEngineException($"the kernel booted partition {uuid}, which is not a usr slot of {DiskPath}", OmahaErrorCodes.HostUnreadable, isTransient: false);
-        var releasePath = "/usr" + ReleaseInfo.PathInUsr;
-        var release = ReleaseInfo.Parse(await File.ReadAllTextAsync(releasePath, cancellationToken), releasePath);
-        var (oem, oemVersion) = File.Exists("/etc/oem-release")
-            ? MachineFiles.ReadOemRelease("/etc/oem-release")
-            : MachineFiles.ReadOemRelease("/usr/share/oem/oem-release");
+        var releasePath = At("/usr" + ReleaseInfo.PathInUsr);
+        var release = ReleaseInfo.Parse(MachineFiles.ReadSmall(releasePath), releasePath);
+        var (oem, oemVersion) = File.Exists(At("/etc/oem-release"))
+            ? MachineFiles.ReadOemRelease(At("/etc/oem-release"))
+            : MachineFiles.ReadOemRelease(At("/usr/share/oem/oem-release"));
         return new MachineFacts(
-            MachineFiles.ReadMachineId("/etc/machine-id"),
-            MachineFiles.ReadBootId("/proc/sys/kernel/random/boot_id"),
+            MachineFiles.ReadMachineId(At("/etc/machine-id")),
+            MachineFiles.ReadBootId(At("/proc/sys/kernel/random/boot_id")),
             booted.Name,
             release,
             oem,
@@ -61,7 +65,7 @@ public sealed class LinuxHost(string? disk) : IMachineHost
         }
     }
 
-    public Task<string> ReadKernelCommandLineAsync(CancellationToken cancellationToken) => File.ReadAllTextAsync(CommandLinePath, cancellationToken);
+    public Task<string> ReadKernelCommandLineAsync(CancellationToken cancellationToken) => File.ReadAllTextAsync(At(CommandLinePath), cancellationToken);
 
     /// <summary>kexec-tools: <c>kexec -l KERNEL --initrd=INITRD --append=CMDLINE</c>, then <c>kexec -e</c>, which does not return when it works.</summary>
     public async Task KexecAsync(KexecTarget target, CancellationToken cancellationToken)
@@ -137,18 +141,33 @@ public sealed class LinuxHost(string? disk) : IMachineHost
             isTransient: false);
     }
 
-    /// <summary>The whole disk a partition is on, through sysfs: /dev/sda3 -> /sys/class/block/sda3 -> sda.</summary>
-    private static string FindDisk(Guid partition)
+    private async Task<GptDisk> OpenDiskAsync(CancellationToken cancellationToken)
     {
-        var link = new FileInfo($"/dev/disk/by-partuuid/{partition}");
+        try
+        {
+            return await GptDisk.OpenAsync(DiskPath, cancellationToken: cancellationToken);
+        }
+        catch (DiskException e)
+        {
+            throw new UpdateEngineException($"cannot open the disk {DiskPath}: {e.Message}", 0, e.IsTransient, e);
+        }
+    }
+
+    /// <summary>A path of the machine, under <see cref="LinuxHost"/>'s root.</summary>
+    private string At(string path) => root == "/" ? path : Path.Join(root, path);
+
+    /// <summary>The whole disk a partition is on, through sysfs: /dev/sda3 -> /sys/class/block/sda3 -> sda.</summary>
+    private string FindDisk(Guid partition)
+    {
+        var link = new FileInfo(At($"/dev/disk/by-partuuid/{partition}"));
         var device = link.Exists ? link.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? link.FullName : null;
-        var sys = device is null ? null : new DirectoryInfo($"/sys/class/block/{Path.GetFileName(device)}");
+        var sys = device is null ? null : new DirectoryInfo(At($"/sys/class/block/{Path.GetFileName(device)}"));
         var parent = sys?.ResolveLinkTarget(returnFinalTarget: true) is DirectoryInfo target ? target.Parent : sys?.Parent;
         if (parent is null || !File.Exists(Path.Combine(parent.FullName, "dev")))
         {
             throw new UpdateEngineException($"cannot find the disk holding partition {partition}; pass --disk", OmahaErrorCodes.HostUnreadable, isTransient: false);
         }
 
-        return "/dev/" + parent.Name;
+        return At("/dev/" + parent.Name);
     }
 }

@@ -59,7 +59,8 @@ public static class MachineFiles
     private static string Unquote(string value) =>
         value.Length >= 2 && value[0] is '"' or '\'' && value[^1] == value[0] ? value[1..^1] : value;
 
-    private static string ReadSmall(string path)
+    /// <summary>A small text file (up to 64 KiB); a missing or unreadable one is an error that names it.</summary>
+    internal static string ReadSmall(string path)
     {
         try
         {

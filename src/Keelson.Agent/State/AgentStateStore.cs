@@ -1,3 +1,4 @@
+using Keelson.Omaha;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -36,7 +37,7 @@ public sealed class AgentStateStore(string directory)
             var bytes = File.ReadAllBytes(StatePath);
             if (bytes.Length > MaxBytes)
             {
-                throw new UpdateEngineException($"{StatePath} is larger than {MaxBytes} bytes; it is not the agent's state", 0, isTransient: false);
+                throw new UpdateEngineException($"{StatePath} is larger than {MaxBytes} bytes; it is not the agent's state", OmahaErrorCodes.StateUnreadable, isTransient: false);
             }
 
             return JsonSerializer.Deserialize(bytes, AgentStateJson.Default.AgentState)
@@ -44,7 +45,7 @@ public sealed class AgentStateStore(string directory)
         }
         catch (JsonException e)
         {
-            throw new UpdateEngineException($"{StatePath} is not valid agent state ({e.Message}); move it away to start afresh", 0, isTransient: false, e);
+            throw new UpdateEngineException($"{StatePath} is not valid agent state ({e.Message}); move it away to start afresh", OmahaErrorCodes.StateUnreadable, isTransient: false, e);
         }
     }
 

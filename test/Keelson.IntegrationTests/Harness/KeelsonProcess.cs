@@ -104,6 +104,29 @@ public sealed class KeelsonProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>
+    /// Runs another program (<c>keelson-agent</c>) in the test's folder to completion, without the test server's
+    /// variables.
+    /// </summary>
+    public async Task<ProcessResult> RunProgramAsync(string program, params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(ProgramCommand(program, arguments), CommandTimeout);
+        _log?.WriteLine(result.ToString());
+        return result;
+    }
+
+    /// <summary>Starts another program (<c>keelson-agent</c>) in the background; it is killed when this sandbox is disposed.</summary>
+    public RunningProcess StartProgram(string program, IEnumerable<string> arguments)
+    {
+        var process = ProcessRunner.Start(ProgramCommand(program, arguments));
+        lock (_started)
+        {
+            _started.Add(process);
+        }
+
+        return process;
+    }
+
     /// <summary>How to run <c>keelson ARGS</c> in the test's folder, with the test's server in the environment.</summary>
     public ProcessStartInfo Command(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -132,6 +155,17 @@ public sealed class KeelsonProcess : IAsyncDisposable
             {
                 start.Environment[name] = value;
             }
+        }
+
+        return start;
+    }
+
+    private ProcessStartInfo ProgramCommand(string program, IEnumerable<string> arguments)
+    {
+        var start = ProcessRunner.Describe(program, arguments, Directory);
+        foreach (var name in s_ambientVariables)
+        {
+            start.Environment.Remove(name);
         }
 
         return start;
