@@ -47,7 +47,13 @@ public static class SlotFilesystem
         ArgumentException.ThrowIfNullOrEmpty(destination);
         var source = Source(image, offset);
         File.Delete(destination);
-        var result = await ExternalCommand.RunAsync("debugfs", ["-R", $"dump -p {path} {destination}", source], s_timeout, cancellationToken);
+        if (destination.Contains('"', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"debugfs cannot write to a path with a double quote: {destination}", nameof(destination));
+        }
+
+        // Quoted for debugfs' own parser: a state directory may have spaces in its path.
+        var result = await ExternalCommand.RunAsync("debugfs", ["-R", $"dump -p {path} \"{destination}\"", source], s_timeout, cancellationToken);
         if (!result.Succeeded || result.StandardError.Contains("Bad magic number", StringComparison.Ordinal))
         {
             File.Delete(destination);

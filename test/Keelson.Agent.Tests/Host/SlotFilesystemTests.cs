@@ -75,7 +75,7 @@ public sealed class SlotFilesystemTests : IDisposable
     public async Task A_dumped_file_is_byte_for_byte_the_binary_file_in_the_slot_and_a_missing_one_is_false()
     {
         var image = await TestUsrImages.CreateAsync(_directory.FullName, "1.1.0", withKernel: true);
-        var kernel = Path.Combine(_directory.FullName, "vmlinuz");
+        var kernel = Path.Combine(Directory.CreateDirectory(Path.Combine(_directory.FullName, "state dir")).FullName, "vmlinuz");
         var absent = Path.Combine(_directory.FullName, "absent");
 
         var found = await SlotFilesystem.DumpFileAsync(image, 0, "boot/vmlinuz", kernel, CancellationToken.None);
