@@ -23,6 +23,11 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
 
     public bool NeedsKernel => true;
 
+    /// <summary>
+    /// Priority from systemd-boot's order (2 for the slot whose entry sorts first, 1 for the other, 0 without an
+    /// entry); tries left from the counter; good when the name has no counter. When both entries have no tries left,
+    /// neither reads as bootable, although systemd-boot would still boot the first as its last resort.
+    /// </summary>
     public async Task<BootState> ReadAsync(CancellationToken cancellationToken) =>
         StateOf(await ReadEntriesAsync(cancellationToken));
 
