@@ -1,6 +1,6 @@
-using Keelson.Omaha;
 using Keelson.Agent.State;
 using Keelson.Agent.Status;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.Daemon;
 

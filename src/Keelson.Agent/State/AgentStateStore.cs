@@ -1,6 +1,6 @@
-using Keelson.Omaha;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Keelson.Omaha;
 
 namespace Keelson.Agent.State;
 
