@@ -17,6 +17,17 @@ public sealed class UpdateConfigReaderTests : IDisposable
     }
 
     [Fact]
+    public void The_update_conf_the_repository_ships_for_real_machines_reads_as_its_comments_say()
+    {
+        var config = UpdateConfigReader.Read([Path.Combine(AppContext.BaseDirectory, "examples", "real-machine", "update.conf")]);
+
+        Assert.Equal(("stable", RebootStrategy.EtcdLock), (config.Group, config.RebootStrategy));
+        Assert.Equal(new Uri("https://updates.example.com/v1/update/"), config.Server);
+        Assert.Equal((BootBackendKind.GrubEnv, "/boot", RebootMethod.Kexec), (config.BootBackend, config.EspDirectory, config.RebootMethod));
+        Assert.Equal(["/usr/share/keelson/release.pub"], config.TrustedKeys);
+    }
+
+    [Fact]
     public void Later_files_win_key_by_key_as_in_CoreOS()
     {
         var image = Write("usr.conf", "GROUP=stable\nSERVER=https://updates.example.com/v1/update/\nREBOOT_STRATEGY=reboot\n");
