@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Keelson.Agent.Daemon;
 using Keelson.Coordination;
 
 namespace Keelson.Cli;
@@ -66,21 +67,10 @@ internal static class CliParsing
 
     /// <summary>
     /// A duration option (<c>90s</c>, <c>30m</c>, <c>1h30m</c>) that must be positive, or may also be 0 with
-    /// <paramref name="allowZero"/>; anything else is a usage error naming the option.
+    /// <paramref name="allowZero"/>; the agent daemon's rule (<see cref="AgentCommandLine.DurationOption"/>) for every command.
     /// </summary>
-    public static Option<string> DurationOption(string name, string description, string defaultValue, bool allowZero = false)
-    {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
-        option.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string>();
-            if (text is not null && !(GoDuration.TryParse(text, out var duration) && (duration > TimeSpan.Zero || (allowZero && duration == TimeSpan.Zero))))
-            {
-                result.AddError($"{name} '{text}' is not a {(allowZero ? "" : "positive ")}duration such as 2s, 90s, 30m or 168h");
-            }
-        });
-        return option;
-    }
+    public static Option<string> DurationOption(string name, string description, string defaultValue, bool allowZero = false) =>
+        AgentCommandLine.DurationOption(name, description, defaultValue, allowZero);
 
     /// <summary>The value of a <see cref="DurationOption"/>, which its validator has already accepted.</summary>
     public static TimeSpan Duration(string? text) =>

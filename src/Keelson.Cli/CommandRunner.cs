@@ -1,3 +1,5 @@
+using Keelson.Agent.Daemon;
+
 namespace Keelson.Cli;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Keelson.Agent.Daemon;
+
 namespace Keelson.Cli;
 
 /// <summary>The exit codes of <c>keelson</c>, the one place they are named.</summary>
@@ -13,8 +15,8 @@ internal static class ExitCodes
     public const int Usage = 2;
 
     /// <summary>Stopped by SIGINT (Ctrl-C) after cleaning up: 128 + 2, as a shell reports it.</summary>
-    public const int Interrupted = 130;
+    public const int Interrupted = DaemonExitCodes.Interrupted;
 
     /// <summary>Stopped by SIGTERM after cleaning up: 128 + 15.</summary>
-    public const int Terminated = 143;
+    public const int Terminated = DaemonExitCodes.Terminated;
 }

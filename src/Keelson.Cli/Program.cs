@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Keelson.Agent.Daemon;
 using Keelson.Cli.Commands;
 using Keelson.Cli.Help;
 

@@ -9,32 +9,36 @@ namespace Keelson.Agent.Host;
 /// /usr, and reboots through a command (<c>systemctl reboot</c> unless configured otherwise).
 /// </summary>
 /// <param name="disk">The disk with the usr slots; null to find it from the booted partition.</param>
+/// <param name="root">
+/// Where the machine's own files are read: <c>/</c>, or a directory holding <c>proc/cmdline</c>, <c>etc/machine-id</c>,
+/// <c>usr/share/coreos/release</c>... (an image being built, a test). The disk is found under it too.
+/// </param>
 /// <remarks>
 /// In the reboot command, <c>{slot}</c>, <c>{partition}</c> and <c>{partuuid}</c> are replaced with the slot expected
 /// to boot next, so that a kexec wrapper can load that slot's kernel.
 /// </remarks>
-public sealed class LinuxHost(string? disk) : IMachineHost
+public sealed class LinuxHost(string? disk, string root = "/") : IMachineHost
 {
     private const string CommandLinePath = "/proc/cmdline";
 
     private string? _disk = disk;
 
-    public string DiskPath => _disk ??= FindDisk(BootedPartitionUuid(File.ReadAllText(CommandLinePath)));
+    public string DiskPath => _disk ??= FindDisk(BootedPartitionUuid(File.ReadAllText(At(CommandLinePath))));
 
     public async Task<MachineFacts> ReadFactsAsync(CancellationToken cancellationToken)
     {
-        var uuid = BootedPartitionUuid(await File.ReadAllTextAsync(CommandLinePath, cancellationToken));
+        var uuid = BootedPartitionUuid(await File.ReadAllTextAsync(At(CommandLinePath), cancellationToken));
         using var gpt = await GptDisk.OpenAsync(DiskPath, cancellationToken: cancellationToken);
         var booted = gpt.FindSlot(uuid)
             ?? throw new UpdateEngineException($"the kernel booted partition {uuid}, which is not a usr slot of {DiskPath}", 0, isTransient: false);
-        var releasePath = "/usr" + ReleaseInfo.PathInUsr;
+        var releasePath = At("/usr" + ReleaseInfo.PathInUsr);
         var release = ReleaseInfo.Parse(await File.ReadAllTextAsync(releasePath, cancellationToken), releasePath);
-        var (oem, oemVersion) = File.Exists("/etc/oem-release")
-            ? MachineFiles.ReadOemRelease("/etc/oem-release")
-            : MachineFiles.ReadOemRelease("/usr/share/oem/oem-release");
+        var (oem, oemVersion) = File.Exists(At("/etc/oem-release"))
+            ? MachineFiles.ReadOemRelease(At("/etc/oem-release"))
+            : MachineFiles.ReadOemRelease(At("/usr/share/oem/oem-release"));
         return new MachineFacts(
-            MachineFiles.ReadMachineId("/etc/machine-id"),
-            MachineFiles.ReadBootId("/proc/sys/kernel/random/boot_id"),
+            MachineFiles.ReadMachineId(At("/etc/machine-id")),
+            MachineFiles.ReadBootId(At("/proc/sys/kernel/random/boot_id")),
             booted.Name,
             release,
             oem,
@@ -93,18 +97,21 @@ public sealed class LinuxHost(string? disk) : IMachineHost
             isTransient: false);
     }
 
+    /// <summary>A path of the machine, under <see cref="LinuxHost"/>'s root.</summary>
+    private string At(string path) => root == "/" ? path : Path.Join(root, path);
+
     /// <summary>The whole disk a partition is on, through sysfs: /dev/sda3 -> /sys/class/block/sda3 -> sda.</summary>
-    private static string FindDisk(Guid partition)
+    private string FindDisk(Guid partition)
     {
-        var link = new FileInfo($"/dev/disk/by-partuuid/{partition}");
+        var link = new FileInfo(At($"/dev/disk/by-partuuid/{partition}"));
         var device = link.Exists ? link.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? link.FullName : null;
-        var sys = device is null ? null : new DirectoryInfo($"/sys/class/block/{Path.GetFileName(device)}");
+        var sys = device is null ? null : new DirectoryInfo(At($"/sys/class/block/{Path.GetFileName(device)}"));
         var parent = sys?.ResolveLinkTarget(returnFinalTarget: true) is DirectoryInfo target ? target.Parent : sys?.Parent;
         if (parent is null || !File.Exists(Path.Combine(parent.FullName, "dev")))
         {
             throw new UpdateEngineException($"cannot find the disk holding partition {partition}; pass --disk", 0, isTransient: false);
         }
 
-        return "/dev/" + parent.Name;
+        return At("/dev/" + parent.Name);
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Keelson.Agent;
 using Keelson.Agent.Configuration;
+using Keelson.Agent.Daemon;
 using Keelson.Agent.Simulation;
 using Keelson.Agent.State;
 using Keelson.Agent.Status;
@@ -125,8 +126,8 @@ internal static class MachineCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var machine = await Guard(() => Task.FromResult(SimulatedMachine.Open(parse.GetValue(directory)!)));
-            using var loggers = AgentCommands.Loggers(toStandardError: false);
-            using var http = AgentCommands.AgentHttp();
+            using var loggers = AgentDaemon.Loggers(toStandardError: false);
+            using var http = AgentDaemon.Http();
             var output = parse.InvocationConfiguration.Output;
             var runner = new MachineRunner(machine, http, loggers, output);
             MachineRunner.Outcome outcome;

@@ -1,7 +1,7 @@
 using Keelson.Agent;
 using Keelson.Agent.Configuration;
+using Keelson.Agent.Daemon;
 using Keelson.Agent.Simulation;
-using Keelson.Cli.Commands;
 using Keelson.Disks;
 
 namespace Keelson.Cli.Demo;
@@ -77,7 +77,7 @@ internal sealed class DemoFleet : IAsyncDisposable
     /// </summary>
     public void Start(TimeSpan checkInterval, TimeSpan rebootDowntime, DemoLog log)
     {
-        var http = AgentCommands.AgentHttp();
+        var http = AgentDaemon.Http();
         _owned.Add(http);
         foreach (var machine in Machines)
         {

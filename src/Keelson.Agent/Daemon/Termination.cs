@@ -1,15 +1,15 @@
 using System.Runtime.InteropServices;
 
-namespace Keelson.Cli;
+namespace Keelson.Agent.Daemon;
 
 /// <summary>
 /// SIGINT (Ctrl-C) and SIGTERM cancel the running command's token instead of killing the process, so that it can
 /// clean up and say so; a second signal while it does is left to its default and ends the process at once.
 /// System.CommandLine's own handling (<c>ProcessTerminationTimeout</c>) is off: it would end the process after a
 /// fixed time, clean-up done or not. Commands that catch the signals themselves (<c>keelson demo</c>, the
-/// ASP.NET hosts) still see them.
+/// ASP.NET hosts) still see them. <c>keelson</c> and <c>keelson-agent</c> both register it.
 /// </summary>
-internal sealed class Termination : IDisposable
+public sealed class Termination : IDisposable
 {
     private static int s_signal;
 
@@ -30,7 +30,7 @@ internal sealed class Termination : IDisposable
     public static Termination Register() => new();
 
     /// <summary>The exit code of a command that stopped on <paramref name="signal"/>.</summary>
-    public static int ExitCode(PosixSignal signal) => signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated;
+    public static int ExitCode(PosixSignal signal) => signal == PosixSignal.SIGINT ? DaemonExitCodes.Interrupted : DaemonExitCodes.Terminated;
 
     public static string Name(PosixSignal signal) => signal == PosixSignal.SIGINT ? "SIGINT" : "SIGTERM";
 
