@@ -6,7 +6,8 @@ namespace Keelson.AgentDaemon;
 /// <summary>
 /// <c>keelson-agent</c>: the update agent daemon, as <c>keelson agent</c> runs it, in a small native executable;
 /// and <c>status</c>, <c>check</c>, <c>mark-good</c>, <c>rollback</c> over its control socket. Exit codes are
-/// <see cref="DaemonExitCodes"/>: 0 done, 1 failed, 2 bad usage, 130/143 stopped by SIGINT/SIGTERM.
+/// <see cref="DaemonExitCodes"/>: 0 done (the daemon also when SIGTERM or SIGINT stops it), 1 failed, 2 bad usage;
+/// 130/143 for a control command stopped by SIGINT/SIGTERM.
 /// </summary>
 internal static class Program
 {

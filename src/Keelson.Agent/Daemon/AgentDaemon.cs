@@ -12,7 +12,10 @@ namespace Keelson.Agent.Daemon;
 /// </summary>
 public static class AgentDaemon
 {
-    /// <summary>Runs the agent on <paramref name="host"/> until it is stopped (SIGTERM, SIGINT) or fails.</summary>
+    /// <summary>
+    /// Runs the agent on <paramref name="host"/> until it is stopped by SIGTERM or SIGINT (exit 0, saying so) or fails
+    /// (exit 1 with the reason).
+    /// </summary>
     public static async Task<int> RunAsync(AgentOptions options, LinuxHost host, TextWriter error, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,8 +46,9 @@ public static class AgentDaemon
         }
         catch (OperationCanceledException) when (Termination.Signal is { } signal)
         {
-            await error.WriteLineAsync($"error: stopped by {Termination.Name(signal)} before it finished");
-            return Termination.ExitCode(signal);
+            // The way a daemon is stopped (systemctl stop, the reboot): not a failure, which 143 would be to systemd.
+            await error.WriteLineAsync($"stopped by {Termination.Name(signal)}");
+            return DaemonExitCodes.Success;
         }
     }
 

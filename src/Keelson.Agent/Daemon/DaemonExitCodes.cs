@@ -6,7 +6,7 @@ namespace Keelson.Agent.Daemon;
 /// </summary>
 public static class DaemonExitCodes
 {
-    /// <summary>Done: the daemon was asked to stop, or a control command did what it was asked.</summary>
+    /// <summary>Done: the daemon was stopped by SIGTERM or SIGINT (as systemd stops it), or a control command did what it was asked.</summary>
     public const int Success = 0;
 
     /// <summary>Failed; the message on stderr says why (a bad configuration, no A/B disk, no agent listening...).</summary>
@@ -15,9 +15,9 @@ public static class DaemonExitCodes
     /// <summary>Bad usage: the command line was refused before anything was done.</summary>
     public const int Usage = 2;
 
-    /// <summary>Stopped by SIGINT (Ctrl-C) after cleaning up: 128 + 2, as a shell reports it.</summary>
+    /// <summary>A command (not the daemon) stopped by SIGINT (Ctrl-C) after cleaning up: 128 + 2, as a shell reports it.</summary>
     public const int Interrupted = 130;
 
-    /// <summary>Stopped by SIGTERM after cleaning up: 128 + 15.</summary>
+    /// <summary>A command (not the daemon) stopped by SIGTERM after cleaning up: 128 + 15.</summary>
     public const int Terminated = 143;
 }
