@@ -49,6 +49,27 @@ public sealed class BootDisk : IDisposable
         return QemuMachine.Start(this, $"power-on {_powerOns}", limit, serverPort, noReboot, _log);
     }
 
+    /// <summary>Whether slot <paramref name="slot"/>'s partition begins with the bytes of <paramref name="image"/>.</summary>
+    public async Task<bool> SlotHoldsAsync(char slot, string image)
+    {
+        await using var expected = File.OpenRead(image);
+        await using var disk = File.OpenRead(DiskPath);
+        disk.Position = Image.SlotOffset(slot);
+        var a = new byte[1 << 20];
+        var b = new byte[1 << 20];
+        int read;
+        while ((read = await expected.ReadAtLeastAsync(a, a.Length, throwOnEndOfStream: false)) > 0)
+        {
+            await disk.ReadExactlyAsync(b.AsMemory(0, read));
+            if (!a.AsSpan(0, read).SequenceEqual(b.AsSpan(0, read)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>One boot that ends in a power-off (an image without an agent): the slot and version that booted.</summary>
     public async Task<BootedSlot> BootOnceAsync(TimeSpan limit)
     {
