@@ -40,6 +40,7 @@ internal static class Program
             ActivityCommands.Create(),
             CloudConfigCommands.Create(),
             DiskCommands.Create(),
+            BootCommands.Create(),
             PayloadCommands.Create(),
             DiscoveryCommands.Create(),
             AgentCommands.Create(),

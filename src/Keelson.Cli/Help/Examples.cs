@@ -59,6 +59,27 @@ internal static class Examples
         ["disk mark-good"] = ["keelson disk mark-good disk.img --slot B"],
         ["disk prioritize"] = ["keelson disk prioritize disk.img --slot A"],
         ["disk repair"] = ["keelson disk repair disk.img"],
+        ["boot grub-config"] =
+        [
+            "keelson boot grub-config --disk disk.img --cmdline 'console=ttyS0 panic=-1'",
+            "keelson boot grub-config --disk /dev/vda --cmdline 'console=tty0' --out /boot/EFI/BOOT/grub.cfg",
+        ],
+        ["boot init"] =
+        [
+            "keelson boot init --backend grub-env --esp /mnt/esp --disk disk.img --kernel vmlinuz --initrd initrd --version 2605.10.0 --cmdline 'console=ttyS0 panic=-1'",
+            "keelson boot init --backend systemd-boot --esp /mnt/esp --disk disk.img --kernel vmlinuz --version 2605.10.0",
+        ],
+        ["boot show"] = ["keelson boot show --backend systemd-boot --esp /boot --disk /dev/vda", "keelson boot show --disk disk.img --json"],
+        ["boot select"] = ["keelson boot select --backend grub-env --esp /mnt/esp --disk disk.img"],
+        ["boot mark-installed"] =
+        [
+            "keelson boot mark-installed --backend systemd-boot --esp /mnt/esp --disk disk.img --slot B --kernel vmlinuz --initrd initrd --version 2605.10.0 --cmdline 'console=ttyS0'",
+            "keelson boot mark-installed --disk disk.img --slot B",
+        ],
+        ["boot mark-good"] = ["keelson boot mark-good --backend grub-env --esp /boot --disk /dev/vda --slot B"],
+        ["boot prioritize"] = ["keelson boot prioritize --backend systemd-boot --esp /boot --disk /dev/vda --slot A"],
+        ["boot disable"] = ["keelson boot disable --backend grub-env --esp /boot --disk /dev/vda --slot B"],
+        ["boot count-try"] = ["keelson boot count-try --backend systemd-boot --esp /boot --disk /dev/vda --slot B"],
         ["payload keygen"] = ["keelson payload keygen --out release.key"],
         ["payload create"] =
         [

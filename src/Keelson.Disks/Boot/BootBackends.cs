@@ -26,9 +26,26 @@ public static class BootBackends
     };
 
     /// <summary>The backend of <paramref name="kind"/> for the slots of <paramref name="diskPath"/> and the ESP mounted at <paramref name="espDirectory"/>.</summary>
+    /// <remarks>The ESP folder is made absolute, so that the kernel paths of a <see cref="KexecTarget"/> are.</remarks>
     public static IBootBackend Open(BootBackendKind kind, string diskPath, string espDirectory) => kind switch
     {
         BootBackendKind.Gptprio => new GptprioBackend(diskPath),
-        _ => throw new DiskException($"the {kind.Name()} boot backend is not in this build (ESP {espDirectory})"),
+        BootBackendKind.GrubEnv => new GrubEnvBackend(diskPath, Path.GetFullPath(espDirectory)),
+        BootBackendKind.SystemdBoot => new SystemdBootBackend(diskPath, Path.GetFullPath(espDirectory)),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a boot backend"),
     };
+
+    /// <summary>
+    /// Sets up a freshly imaged disk's boot state on the ESP mounted at <paramref name="espDirectory"/>: slot A
+    /// good and first with <paramref name="slotA"/>'s kernel, B empty (grub-env: grubenv and grub.cfg; systemd-boot:
+    /// loader.conf and A's entry). gptprio keeps its state in the GPT, which <c>keelson disk create</c> sets up.
+    /// </summary>
+    /// <exception cref="DiskException">The disk or the ESP cannot be read or written, or <paramref name="kind"/> is gptprio.</exception>
+    public static Task InitializeAsync(BootBackendKind kind, string diskPath, string espDirectory, SlotKernel slotA, CancellationToken cancellationToken) =>
+        Open(kind, diskPath, espDirectory) switch
+        {
+            GrubEnvBackend grub => grub.InitializeAsync(slotA, cancellationToken),
+            SystemdBootBackend systemd => systemd.InitializeAsync(slotA, cancellationToken),
+            _ => throw new DiskException($"the {kind.Name()} backend keeps its state in the GPT of {diskPath}; 'keelson disk create' already set it up, nothing goes on the ESP"),
+        };
 }

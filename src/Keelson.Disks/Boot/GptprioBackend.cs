@@ -5,7 +5,7 @@ namespace Keelson.Disks.Boot;
 /// <c>cgpt</c> writes them. Each change is one GPT write.
 /// </summary>
 /// <param name="diskPath">The disk (block device or image) holding the slots.</param>
-public sealed class GptprioBackend(string diskPath) : IBootBackend
+public sealed class GptprioBackend(string diskPath) : IBootBackend, IBootSimulator
 {
     public BootBackendKind Kind => BootBackendKind.Gptprio;
 
@@ -38,6 +38,14 @@ public sealed class GptprioBackend(string diskPath) : IBootBackend
 
     /// <summary>Flatcar's GRUB knows where its kernels are; Keelson does not, so a kexec cannot be prepared here.</summary>
     public Task<KexecTarget?> CountTryAsync(UsrSlot slot, CancellationToken cancellationToken) => Task.FromResult<KexecTarget?>(null);
+
+    /// <summary>One gptprio selection as Flatcar's GRUB makes it (<see cref="GptDisk.BootAsync"/>); null also when the winner is a usr partition other than USR-A/USR-B.</summary>
+    public async Task<SimulatedBoot?> SimulateBootAsync(CancellationToken cancellationToken)
+    {
+        using var disk = await GptDisk.OpenAsync(diskPath, writable: true, cancellationToken: cancellationToken);
+        var selection = await disk.BootAsync(cancellationToken);
+        return selection.Slot is { } slot ? new SimulatedBoot(slot.Name, slot.PartitionUuid, selection.TriesDecremented) : null;
+    }
 
     private static SlotBootState StateOf(UsrSlot slot) => new(slot.Name, slot.Priority, slot.Tries, slot.Successful);
 
