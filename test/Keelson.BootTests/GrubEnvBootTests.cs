@@ -20,7 +20,7 @@ public sealed class GrubEnvBootTests(ITestOutputHelper log)
 
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await disk.BootOnceAsync(s_boot));
 
-        await MarkInstalledAsync(disk, 'B', await BootImages.KernelFilesAsync(BootImages.NewVersion));
+        await disk.MarkInstalledAsync('B', BootImages.NewVersion, await BootImages.KernelFilesAsync(BootImages.NewVersion));
         Assert.Equal(new BootedSlot('B', BootImages.NewVersion), await disk.BootOnceAsync(s_boot));
         var afterTry = await disk.Esp.ReadGrubEnvironmentAsync(Environment);
         Assert.Equal("0", afterTry["KEELSON_B_TRY"]);   // GRUB spent the one try before booting B
@@ -30,15 +30,5 @@ public sealed class GrubEnvBootTests(ITestOutputHelper log)
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await disk.BootOnceAsync(s_boot));
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await disk.BootOnceAsync(s_boot));
         Assert.Equal(afterTry, await disk.Esp.ReadGrubEnvironmentAsync(Environment));
-    }
-
-    /// <summary>What installing into a slot leaves on the ESP: its kernel files, and the slot first with one try, not good.</summary>
-    private static async Task MarkInstalledAsync(BootDisk disk, char slot, SlotKernelFiles kernel)
-    {
-        await disk.Esp.WriteFileAsync($"/keelson/{slot}/vmlinuz", kernel.Kernel);
-        await disk.Esp.WriteFileAsync($"/keelson/{slot}/initrd", kernel.Initrd);
-        var other = slot == 'A' ? 'B' : 'A';
-        await disk.Esp.SetGrubEnvironmentAsync(Environment,
-            ("KEELSON_ORDER", $"{slot} {other}"), ($"KEELSON_{slot}_TRY", "1"), ($"KEELSON_{slot}_GOOD", "0"));
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Keelson.BootTests.Harness;
 using Xunit.Abstractions;
 
@@ -21,7 +20,7 @@ public sealed class SystemdBootTests(ITestOutputHelper log)
 
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await disk.BootOnceAsync(s_boot));
 
-        await MarkInstalledAsync(disk, 'B', BootImages.NewVersion, await BootImages.KernelFilesAsync(BootImages.NewVersion));
+        await disk.MarkInstalledAsync('B', BootImages.NewVersion, await BootImages.KernelFilesAsync(BootImages.NewVersion));
         Assert.Equal(new BootedSlot('B', BootImages.NewVersion), await disk.BootOnceAsync(s_boot));
         // systemd-boot counted the try in the name before booting it: none left, one done.
         Assert.Equal(["keelson-1.0.0-A.conf", "keelson-1.1.0-B+0-1.conf"], await disk.Esp.ListAsync(Entries));
@@ -30,15 +29,5 @@ public sealed class SystemdBootTests(ITestOutputHelper log)
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await disk.BootOnceAsync(s_boot));
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await disk.BootOnceAsync(s_boot));
         Assert.Equal(["keelson-1.0.0-A.conf", "keelson-1.1.0-B+0-1.conf"], await disk.Esp.ListAsync(Entries));
-    }
-
-    /// <summary>What installing into a slot leaves on the ESP: its kernel files and an entry with one try left.</summary>
-    private static async Task MarkInstalledAsync(BootDisk disk, char slot, string version, SlotKernelFiles kernel)
-    {
-        await disk.Esp.WriteFileAsync($"/keelson/{slot}/vmlinuz", kernel.Kernel);
-        await disk.Esp.WriteFileAsync($"/keelson/{slot}/initrd", kernel.Initrd);
-        var uuid = disk.Image.PartitionUuid(slot).ToString();
-        await disk.Esp.WriteTextAsync($"{Entries}/keelson-{version}-{slot}+1.conf", string.Create(CultureInfo.InvariantCulture,
-            $"title Keelson {version} ({slot})\nversion {version}\nlinux /keelson/{slot}/vmlinuz\ninitrd /keelson/{slot}/initrd\noptions {disk.Image.BaseCommandLine} mount.usr=PARTUUID={uuid}\n"));
     }
 }

@@ -18,7 +18,7 @@ public sealed class BootDisk : IDisposable
         Image = image;
         Directory = directory;
         _log = log;
-        Esp = new EspImage(DiskPath, image.EspOffset);
+        Esp = new EspImage(DiskPath, image.EspOffset, image.EspSize);
     }
 
     public BuiltImage Image { get; }
@@ -48,6 +48,25 @@ public sealed class BootDisk : IDisposable
         _powerOns++;
         return QemuMachine.Start(this, $"power-on {_powerOns}", limit, serverPort, noReboot, _log);
     }
+
+    /// <summary>
+    /// Runs <c>keelson boot COMMAND --backend B --esp DIR --disk disk.img ARGS</c> on this disk's ESP, as the agent
+    /// runs the backend on the machine's mounted ESP: the ESP is copied out to a folder and, afterwards, back.
+    /// </summary>
+    public async Task<string> BootCommandAsync(string command, params string[] arguments)
+    {
+        var esp = Path.Combine(Directory, "esp");
+        await Esp.ExtractAsync(esp);
+        var output = await Tools.KeelsonAsync(["boot", command, "--backend", Image.Backend, "--esp", esp, "--disk", DiskPath, .. arguments]);
+        await Esp.ReplaceAsync(esp);
+        System.IO.Directory.Delete(esp, recursive: true);
+        return output;
+    }
+
+    /// <summary>What the agent does after writing release <paramref name="version"/> into <paramref name="slot"/>: <c>keelson boot mark-installed</c>.</summary>
+    public Task<string> MarkInstalledAsync(char slot, string version, SlotKernelFiles kernel) =>
+        BootCommandAsync("mark-installed", "--slot", slot.ToString(), "--kernel", kernel.Kernel, "--initrd", kernel.Initrd,
+            "--version", version, "--cmdline", Image.BaseCommandLine);
 
     /// <summary>Whether slot <paramref name="slot"/>'s partition begins with the bytes of <paramref name="image"/>.</summary>
     public async Task<bool> SlotHoldsAsync(char slot, string image)

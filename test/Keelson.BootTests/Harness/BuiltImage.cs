@@ -4,7 +4,7 @@ namespace Keelson.BootTests.Harness;
 
 /// <summary>A disk made by <c>build-test-image disk</c>: its folder, disk.img and what image.env says about it.</summary>
 public sealed record BuiltImage(
-    string Directory, string Backend, long EspOffset, Guid UsrAPartitionUuid, Guid UsrBPartitionUuid, long UsrAOffset, long UsrBOffset,
+    string Directory, string Backend, long EspOffset, long EspSize, Guid UsrAPartitionUuid, Guid UsrBPartitionUuid, long UsrAOffset, long UsrBOffset,
     string BaseCommandLine, string MachineId)
 {
     public string DiskPath => Path.Combine(Directory, "disk.img");
@@ -33,6 +33,7 @@ public sealed record BuiltImage(
             directory,
             values["BACKEND"],
             long.Parse(values["ESP_OFFSET"], CultureInfo.InvariantCulture),
+            long.Parse(values["ESP_SIZE"], CultureInfo.InvariantCulture),
             Guid.Parse(values["USR_A_PARTUUID"]),
             Guid.Parse(values["USR_B_PARTUUID"]),
             long.Parse(values["USR_A_OFFSET"], CultureInfo.InvariantCulture),

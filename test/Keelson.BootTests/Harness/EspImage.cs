@@ -3,9 +3,33 @@ using System.Globalization;
 namespace Keelson.BootTests.Harness;
 
 /// <summary>The FAT ESP inside a disk image, at a byte offset, through mtools (no mounts).</summary>
-public sealed class EspImage(string diskPath, long offset)
+public sealed class EspImage(string diskPath, long offset, long size)
 {
     private string Image => $"{diskPath}@@{offset.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Copies every file of the ESP into <paramref name="directory"/> (made empty first).</summary>
+    public async Task ExtractAsync(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.CreateDirectory(directory);
+        await Tools.RunAsync("mcopy", "-s", "-i", Image, "::*", directory + "/");
+    }
+
+    /// <summary>Makes the ESP hold exactly the files of <paramref name="directory"/>: a new FAT32 filesystem written over it.</summary>
+    public async Task ReplaceAsync(string directory)
+    {
+        var fat = Path.Combine(Path.GetDirectoryName(diskPath)!, "esp.vfat");
+        File.Delete(fat);
+        await Tools.RunAsync("mkfs.vfat", "-F", "32", "-n", "EFI-SYSTEM", "-C", fat, (size / 1024).ToString(CultureInfo.InvariantCulture));
+        await Tools.RunAsync("mcopy", ["-s", "-i", fat, .. Directory.GetFileSystemEntries(directory), "::/"]);
+        await Tools.RunAsync("dd", $"if={fat}", $"of={diskPath}", "bs=1M", $"seek={offset.ToString(CultureInfo.InvariantCulture)}",
+            "oflag=seek_bytes", "conv=notrunc,sparse", "status=none");
+        File.Delete(fat);
+    }
 
     public async Task<string> ReadTextAsync(string path)
     {

@@ -15,9 +15,15 @@ public static class Tools
 
     public static string ImageBuilder => Path.Combine(Checkout, "images", "build-test-image");
 
+    /// <summary>The dotnet host running this build (the SDK sets DOTNET_HOST_PATH), else the one on PATH.</summary>
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
     /// <summary>How the image builder runs keelson: the dotnet host and the keelson.dll of this build.</summary>
-    public static string KeelsonCommand =>
-        $"{(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")} {KeelsonProcess.CliAssembly}";
+    public static string KeelsonCommand => $"{DotnetHost} {KeelsonProcess.CliAssembly}";
+
+    /// <summary>Runs the keelson.dll of this build; returns its standard output, throws unless it exits 0.</summary>
+    public static Task<string> KeelsonAsync(params string[] arguments) => RunAsync(DotnetHost, [KeelsonProcess.CliAssembly, .. arguments]);
 
     /// <summary>Runs <paramref name="program"/> and returns its standard output; throws with everything it printed unless it exits 0.</summary>
     public static async Task<string> RunAsync(string program, params string[] arguments)
