@@ -6,6 +6,11 @@ namespace Keelson.Disks.Boot;
 /// slot's kernel and initrd sit under <c>/keelson/&lt;SLOT&gt;/</c> on the ESP. Each change rewrites the block whole
 /// (temporary file, flush, rename); variables Keelson does not know are kept.
 /// </summary>
+/// <remarks>
+/// The kernel command line is grub.cfg's (generated once per disk by <c>keelson boot grub-config</c> or
+/// <c>keelson boot init</c>), the same for both slots: <see cref="SlotKernel.CommandLine"/> is not used here, and a
+/// kexec reads the line back from grub.cfg (<see cref="GrubConfig.ReadBaseCommandLine"/>).
+/// </remarks>
 /// <param name="diskPath">The disk (block device or image) holding the slots.</param>
 /// <param name="espDirectory">Where the ESP is mounted.</param>
 public sealed class GrubEnvBackend(string diskPath, string espDirectory) : IBootBackend, IBootSimulator
@@ -18,7 +23,7 @@ public sealed class GrubEnvBackend(string diskPath, string espDirectory) : IBoot
     public string EnvPath { get; } = EspLayout.Local(espDirectory, EspLayout.GrubEnvPath);
 
     public async Task<BootState> ReadAsync(CancellationToken cancellationToken) =>
-        GrubEnvState.Read(await GrubEnvironmentBlock.ReadAsync(EnvPath, cancellationToken), HasKernel);
+        GrubEnvState.Read(await ReadBlockAsync(cancellationToken), HasKernel);
 
     public async Task DisableAsync(UsrSlot slot, CancellationToken cancellationToken)
     {
@@ -121,7 +126,7 @@ public sealed class GrubEnvBackend(string diskPath, string espDirectory) : IBoot
     /// <summary>One boot as the generated grub.cfg makes it: the slot of <see cref="BootState.Next"/>, its try used up when it is on trial.</summary>
     public async Task<SimulatedBoot?> SimulateBootAsync(CancellationToken cancellationToken)
     {
-        var block = await GrubEnvironmentBlock.ReadAsync(EnvPath, cancellationToken);
+        var block = await ReadBlockAsync(cancellationToken);
         if (GrubEnvState.Read(block, HasKernel).Next is not { } next)
         {
             return null;
@@ -163,11 +168,28 @@ public sealed class GrubEnvBackend(string diskPath, string espDirectory) : IBoot
         return SlotKernels.Target(espDirectory, slot.Name, string.Join(' ', words.Where(w => w.Length > 0)));
     }
 
+    /// <summary>
+    /// The block, or null when there is none yet on an ESP that has Keelson's grub.cfg (GRUB then boots A). With
+    /// neither, the folder is not the ESP of a grub-env disk (not mounted, or never set up): refused rather than read
+    /// as a fresh disk.
+    /// </summary>
+    private async Task<GrubEnvironmentBlock?> ReadBlockAsync(CancellationToken cancellationToken)
+    {
+        var block = await GrubEnvironmentBlock.ReadAsync(EnvPath, cancellationToken);
+        var config = EspLayout.Local(espDirectory, EspLayout.GrubConfigPath);
+        if (block is null && !File.Exists(config))
+        {
+            throw new DiskException($"neither {EnvPath} nor {config} exists: {espDirectory} is not the ESP of a grub-env disk (is the ESP mounted there? was 'keelson boot init' run?)");
+        }
+
+        return block;
+    }
+
     private bool HasKernel(UsrSlotName slot) => File.Exists(EspLayout.Local(espDirectory, EspLayout.KernelPath(slot)));
 
     private async Task<GrubEnvironmentBlock> LoadAsync(CancellationToken cancellationToken)
     {
-        if (await GrubEnvironmentBlock.ReadAsync(EnvPath, cancellationToken) is { } block)
+        if (await ReadBlockAsync(cancellationToken) is { } block)
         {
             return block;
         }

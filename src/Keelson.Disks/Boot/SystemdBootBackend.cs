@@ -23,8 +23,13 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
 
     public bool NeedsKernel => true;
 
+    /// <summary>
+    /// Priority from systemd-boot's order (2 for the slot whose entry sorts first, 1 for the other, 0 without an
+    /// entry); tries left from the counter; good when the name has no counter. When both entries have no tries left,
+    /// neither reads as bootable, although systemd-boot would still boot the first as its last resort.
+    /// </summary>
     public async Task<BootState> ReadAsync(CancellationToken cancellationToken) =>
-        StateOf(await SystemdBootEntries.ReadAsync(espDirectory, cancellationToken));
+        StateOf(await ReadEntriesAsync(cancellationToken));
 
     public Task DisableAsync(UsrSlot slot, CancellationToken cancellationToken)
     {
@@ -37,6 +42,7 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
     public async Task MarkInstalledAsync(UsrSlot slot, SlotKernel? kernel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(slot);
+        await ReadEntriesAsync(cancellationToken);
         await WriteEntryAsync(slot, kernel, tries: 1, cancellationToken);
         await MakeFirstAsync(slot.Name, cancellationToken);
     }
@@ -96,7 +102,7 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
     /// </summary>
     public async Task<SimulatedBoot?> SimulateBootAsync(CancellationToken cancellationToken)
     {
-        var entries = await SystemdBootEntries.ReadAsync(espDirectory, cancellationToken);
+        var entries = await ReadEntriesAsync(cancellationToken);
         if (entries.Entries.Count == 0)
         {
             return null;
@@ -130,6 +136,18 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
         }
     }
 
+    /// <summary>Keelson's entries; a folder with neither loader.conf nor loader/entries is not the ESP of a systemd-boot disk and is refused.</summary>
+    private Task<SystemdBootEntries> ReadEntriesAsync(CancellationToken cancellationToken)
+    {
+        var loaderConf = EspLayout.Local(espDirectory, EspLayout.LoaderConfPath);
+        if (!File.Exists(loaderConf) && !Directory.Exists(EspLayout.Local(espDirectory, EspLayout.EntriesPath)))
+        {
+            throw new DiskException($"neither {loaderConf} nor the entries folder beside it exists: {espDirectory} is not the ESP of a systemd-boot disk (is the ESP mounted there? was 'keelson boot init' run?)");
+        }
+
+        return SystemdBootEntries.ReadAsync(espDirectory, cancellationToken);
+    }
+
     private async Task WriteEntryAsync(UsrSlot slot, SlotKernel? kernel, int? tries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kernel, $"{nameof(kernel)} (systemd-boot loads {slot.Label}'s kernel from the ESP)");
@@ -149,7 +167,7 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
     // If the other slot's entry sorts before this one's, its tries left go to 0 so that it sorts last.
     private async Task MakeFirstAsync(UsrSlotName slot, CancellationToken cancellationToken)
     {
-        var entries = await SystemdBootEntries.ReadAsync(espDirectory, cancellationToken);
+        var entries = await ReadEntriesAsync(cancellationToken);
         if (entries.Entries.Count > 0 && entries.Entries[0].Slot != slot && entries.Find(slot) is not null)
         {
             var other = entries.Entries[0];
@@ -159,7 +177,7 @@ public sealed class SystemdBootBackend(string diskPath, string espDirectory) : I
 
     private async Task<SystemdBootSlotEntry> RequireAsync(UsrSlot slot, CancellationToken cancellationToken)
     {
-        var entries = await SystemdBootEntries.ReadAsync(espDirectory, cancellationToken);
+        var entries = await ReadEntriesAsync(cancellationToken);
         return entries.Find(slot.Name)
             ?? throw new DiskException($"{slot.Label} has no boot entry with its kernel in {entries.Directory} (expected {SystemdBootEntries.NamePrefix}<version>-{slot.Name}[+LEFT[-DONE]].conf)");
     }

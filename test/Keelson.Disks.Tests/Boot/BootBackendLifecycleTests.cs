@@ -193,4 +193,20 @@ public sealed class BootBackendLifecycleTests
         Assert.Null(target!.InitrdPath);
         Assert.Null(machine.EspText(EspLayout.InitrdPath(UsrSlotName.B)));
     }
+
+    [Theory]
+    [InlineData("grub-env")]
+    [InlineData("systemd-boot")]
+    public async Task A_folder_that_is_not_a_set_up_esp_is_refused_and_nothing_is_written_there(string kind)
+    {
+        using var machine = await BootTestMachine.CreateAsync(kind);
+        var slot = await machine.SlotAsync(UsrSlotName.B);
+
+        var read = await Assert.ThrowsAsync<DiskException>(() => machine.Backend.ReadAsync(default));
+        var install = await Assert.ThrowsAsync<DiskException>(() => machine.Backend.MarkInstalledAsync(slot, machine.Kernel("1.1.0"), default));
+
+        Assert.Contains("is the ESP mounted there?", read.Message, StringComparison.Ordinal);
+        Assert.Contains(machine.Esp, install.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(machine.Esp));
+    }
 }

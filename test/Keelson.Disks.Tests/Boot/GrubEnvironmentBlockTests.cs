@@ -101,7 +101,7 @@ public sealed class GrubEnvironmentBlockTests
         {
             "short" => "# GRUB Environment Block\n",
             "signature" => Pad("# GRUB Environment Blok\nA=1\n"),
-            "garbage" => Pad("# GRUB Environment Block\nA=1\n") [..1000] + "x" + new string('#', 23),
+            "garbage" => Pad("# GRUB Environment Block\nA=1\n")[..1000] + "x" + new string('#', 23),
             "no-equals" => Pad("# GRUB Environment Block\nA=1\nJUSTANAME\n"),
             "unterminated" => Pad("# GRUB Environment Block\nA=x\\\n"),
             "twice" => Pad("# GRUB Environment Block\nA=1\nA=2\n"),
