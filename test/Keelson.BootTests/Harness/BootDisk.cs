@@ -1,0 +1,112 @@
+using Xunit.Abstractions;
+
+namespace Keelson.BootTests.Harness;
+
+/// <summary>
+/// One test's machine: a copy of a built disk and of the firmware's variable store (OVMF_VARS.fd, its NVRAM) in a
+/// temp folder of its own, booted as often as the test wants by <see cref="PowerOn"/>. Disposing deletes the folder.
+/// </summary>
+public sealed class BootDisk : IDisposable
+{
+    private const string FirmwareVariables = "/usr/share/OVMF/OVMF_VARS.fd";
+
+    private readonly ITestOutputHelper _log;
+    private int _powerOns;
+
+    private BootDisk(BuiltImage image, string directory, ITestOutputHelper log)
+    {
+        Image = image;
+        Directory = directory;
+        _log = log;
+        Esp = new EspImage(DiskPath, image.EspOffset, image.EspSize);
+    }
+
+    public BuiltImage Image { get; }
+
+    public string Directory { get; }
+
+    public string DiskPath => Path.Combine(Directory, "disk.img");
+
+    public string VariablesPath => Path.Combine(Directory, "OVMF_VARS.fd");
+
+    /// <summary>The ESP inside the disk, read and written with mtools while the machine is off.</summary>
+    public EspImage Esp { get; }
+
+    public static async Task<BootDisk> CopyAsync(BuiltImage image, ITestOutputHelper log)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory($"keelson-boot-{image.Backend}-").FullName;
+        var disk = new BootDisk(image, directory, log);
+        // A sparse copy: the 1 GiB disk holds some 50 MiB of data.
+        await Tools.RunAsync("cp", "--sparse=always", image.DiskPath, disk.DiskPath);
+        File.Copy(FirmwareVariables, disk.VariablesPath);
+        return disk;
+    }
+
+    /// <summary>Starts QEMU on this disk; <paramref name="serverPort"/> is the host loopback port the guest reaches as http://10.0.2.100/.</summary>
+    public QemuMachine PowerOn(TimeSpan limit, int? serverPort = null, bool noReboot = false)
+    {
+        _powerOns++;
+        return QemuMachine.Start(this, $"power-on {_powerOns}", limit, serverPort, noReboot, _log);
+    }
+
+    /// <summary>
+    /// Runs <c>keelson boot COMMAND --backend B --esp DIR --disk disk.img ARGS</c> on this disk's ESP, as the agent
+    /// runs the backend on the machine's mounted ESP: the ESP is copied out to a folder and, afterwards, back.
+    /// </summary>
+    public async Task<string> BootCommandAsync(string command, params string[] arguments)
+    {
+        var esp = Path.Combine(Directory, "esp");
+        await Esp.ExtractAsync(esp);
+        var output = await Tools.KeelsonAsync(["boot", command, "--backend", Image.Backend, "--esp", esp, "--disk", DiskPath, .. arguments]);
+        await Esp.ReplaceAsync(esp);
+        System.IO.Directory.Delete(esp, recursive: true);
+        return output;
+    }
+
+    /// <summary>What the agent does after writing release <paramref name="version"/> into <paramref name="slot"/>: <c>keelson boot mark-installed</c>.</summary>
+    public Task<string> MarkInstalledAsync(char slot, string version, SlotKernelFiles kernel) =>
+        BootCommandAsync("mark-installed", "--slot", slot.ToString(), "--kernel", kernel.Kernel, "--initrd", kernel.Initrd,
+            "--version", version, "--cmdline", Image.BaseCommandLine);
+
+    /// <summary>Whether slot <paramref name="slot"/>'s partition begins with the bytes of <paramref name="image"/>.</summary>
+    public async Task<bool> SlotHoldsAsync(char slot, string image)
+    {
+        await using var expected = File.OpenRead(image);
+        await using var disk = File.OpenRead(DiskPath);
+        disk.Position = Image.SlotOffset(slot);
+        var a = new byte[1 << 20];
+        var b = new byte[1 << 20];
+        int read;
+        while ((read = await expected.ReadAtLeastAsync(a, a.Length, throwOnEndOfStream: false)) > 0)
+        {
+            await disk.ReadExactlyAsync(b.AsMemory(0, read));
+            if (!a.AsSpan(0, read).SequenceEqual(b.AsSpan(0, read)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>One boot that ends in a power-off (an image without an agent): the slot and version that booted.</summary>
+    public async Task<BootedSlot> BootOnceAsync(TimeSpan limit)
+    {
+        await using var machine = PowerOn(limit, noReboot: true);
+        var booted = await machine.WaitForBootAsync(limit);
+        await machine.WaitForPowerOffAsync(limit);
+        return booted;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException e)
+        {
+            _log.WriteLine($"could not delete {Directory}: {e.Message}");
+        }
+    }
+}
