@@ -58,12 +58,21 @@ public static class BootImages
         return BuiltImage.Read(directory);
     }
 
-    private static async Task<string> BuildAgentSlotAsync(string version)
+    /// <summary>
+    /// The agent slot image of release <paramref name="version"/> made to fail: <paramref name="marker"/> is a
+    /// <c>build-test-image slot --marker</c> (panic: its init exits and the kernel resets; fail-health: its health check fails).
+    /// </summary>
+    public static Task<string> FailingAgentSlotAsync(string version, string marker) =>
+        s_agentSlots.GetOrAdd($"{version}+{marker}", _ => new Lazy<Task<string>>(() => BuildAgentSlotAsync(version, marker))).Value;
+
+    private static async Task<string> BuildAgentSlotAsync(string version, string? marker = null)
     {
-        var config = Path.Combine(s_directory, $"release-update-{version}.conf");
+        var name = marker is null ? version : $"{version}-{marker}";
+        var config = Path.Combine(s_directory, $"release-update-{name}.conf");
         await File.WriteAllTextAsync(config, ReleaseConfig);
-        var image = Path.Combine(s_directory, $"usr-{version}-agent.ext4");
-        await Tools.RunAsync(Tools.ImageBuilder, "slot", "--version", version, "--agent", "--update-conf", config, "--out", image);
+        var image = Path.Combine(s_directory, $"usr-{name}-agent.ext4");
+        string[] markers = marker is null ? [] : ["--marker", marker];
+        await Tools.RunAsync(Tools.ImageBuilder, ["slot", "--version", version, "--agent", "--update-conf", config, .. markers, "--out", image]);
         return image;
     }
 

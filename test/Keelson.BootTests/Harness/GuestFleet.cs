@@ -46,10 +46,14 @@ public sealed class GuestFleet : IAsyncDisposable
     }
 
     /// <summary>A machine's disk for <paramref name="backend"/>: <paramref name="slotA"/> on USR-A, the agent updating from this server in <paramref name="group"/>.</summary>
-    public async Task<BootDisk> CreateMachineAsync(string name, string backend, string slotA, string group = "alpha")
+    public Task<BootDisk> CreateMachineAsync(string name, string backend, string slotA, string group = "alpha") =>
+        CreateMachineAsync(name, backend, slotA, group, extraConfig: "");
+
+    /// <summary>A machine as above whose update.conf also says <paramref name="extraConfig"/> (lines such as <c>KEELSON_REBOOT_METHOD=kexec</c>).</summary>
+    public async Task<BootDisk> CreateMachineAsync(string name, string backend, string slotA, string group, string extraConfig)
     {
         var image = await BootImages.MachineDiskAsync(backend, slotA, Keelson.PathOf(name),
-            $"SERVER=http://{QemuMachine.ServerAddress}/v1/update/\nGROUP={group}\nREBOOT_STRATEGY=reboot\nKEELSON_TRUSTED_KEYS=/etc/keelson/trusted.pub\n",
+            $"SERVER=http://{QemuMachine.ServerAddress}/v1/update/\nGROUP={group}\nREBOOT_STRATEGY=reboot\nKEELSON_TRUSTED_KEYS=/etc/keelson/trusted.pub\n{extraConfig}",
             Keelson.PathOf("sign.key.pub"), AgentArguments);
         return await BootDisk.CopyAsync(image, _log);
     }
