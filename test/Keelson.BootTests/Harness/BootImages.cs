@@ -18,6 +18,7 @@ public static class BootImages
     private static readonly ConcurrentDictionary<string, Lazy<Task<BuiltImage>>> s_disks = new();
     private static readonly ConcurrentDictionary<string, Lazy<Task<SlotKernelFiles>>> s_kernels = new();
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> s_agentSlots = new();
+    private static readonly ConcurrentDictionary<(string, string), Lazy<Task<string>>> s_failingAgentSlots = new();
 
     /// <summary>
     /// The release's own update.conf in the agent releases: its health check fails when the release carries the
@@ -43,6 +44,14 @@ public static class BootImages
         s_agentSlots.GetOrAdd(version, v => new Lazy<Task<string>>(() => BuildAgentSlotAsync(v))).Value;
 
     /// <summary>
+    /// The slot image of release <paramref name="version"/> with keelson-agent, made to fail by
+    /// <paramref name="marker"/>: <c>panic</c> (its init exits, the kernel panics and resets) or <c>fail-health</c>
+    /// (its health check fails).
+    /// </summary>
+    public static Task<string> FailingAgentSlotAsync(string version, string marker) =>
+        s_failingAgentSlots.GetOrAdd((version, marker), key => new Lazy<Task<string>>(() => BuildFailingAgentSlotAsync(key.Item1, key.Item2))).Value;
+
+    /// <summary>
     /// A disk in <paramref name="directory"/> for <paramref name="backend"/> with <paramref name="slotA"/> on USR-A and
     /// the machine's settings on its state partition: <paramref name="updateConfig"/> (/etc/coreos/update.conf),
     /// <paramref name="trustedKey"/> and the agent's command line options.
@@ -64,6 +73,15 @@ public static class BootImages
         await File.WriteAllTextAsync(config, ReleaseConfig);
         var image = Path.Combine(s_directory, $"usr-{version}-agent.ext4");
         await Tools.RunAsync(Tools.ImageBuilder, "slot", "--version", version, "--agent", "--update-conf", config, "--out", image);
+        return image;
+    }
+
+    private static async Task<string> BuildFailingAgentSlotAsync(string version, string marker)
+    {
+        var config = Path.Combine(s_directory, $"release-update-{version}-{marker}.conf");
+        await File.WriteAllTextAsync(config, ReleaseConfig);
+        var image = Path.Combine(s_directory, $"usr-{version}-agent-{marker}.ext4");
+        await Tools.RunAsync(Tools.ImageBuilder, "slot", "--version", version, "--agent", "--update-conf", config, "--marker", marker, "--out", image);
         return image;
     }
 
