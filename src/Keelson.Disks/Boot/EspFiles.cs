@@ -1,11 +1,15 @@
+using System.Runtime.InteropServices;
+
 namespace Keelson.Disks.Boot;
 
 /// <summary>
 /// Writes on the ESP that a crash never leaves half done: each file is written beside its final name under a
 /// hidden temporary name (which neither GRUB nor systemd-boot reads), flushed to the device, then renamed over the
-/// old one, so a reader sees the old file or the new one, never a torn mix.
+/// old one, so a reader sees the old file or the new one, never a torn mix. Every change (write, rename, delete) is
+/// durable when the call returns: the ESP's filesystem is synced, so a power cut right after a boot was marked good
+/// cannot undo the mark (a rename lives in the FAT directory, which fsync of the file alone does not write).
 /// </summary>
-internal static class EspFiles
+internal static partial class EspFiles
 {
     public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
@@ -40,6 +44,7 @@ internal static class EspFiles
         try
         {
             File.Move(from, to, overwrite: false);
+            SyncFilesystem(to);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -52,7 +57,11 @@ internal static class EspFiles
     {
         try
         {
-            File.Delete(path);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+                SyncFilesystem(path);
+            }
         }
         catch (DirectoryNotFoundException)
         {
@@ -78,6 +87,7 @@ internal static class EspFiles
             }
 
             File.Move(temporary, path, overwrite: true);
+            SyncFilesystem(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -90,6 +100,42 @@ internal static class EspFiles
             throw;
         }
     }
+
+    /// <summary>Writes out everything the filesystem holding <paramref name="path"/>'s folder has pending (syncfs).</summary>
+    private static void SyncFilesystem(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var descriptor = Open(folder, OpenReadOnly | OpenDirectory | OpenCloseOnExec);
+        if (descriptor < 0)
+        {
+            throw new IOException($"cannot open {folder} to sync it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+
+        try
+        {
+            if (SyncFs(descriptor) != 0)
+            {
+                throw new IOException($"cannot sync the filesystem of {folder}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            }
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
+
+    private const int OpenReadOnly = 0;
+    private const int OpenDirectory = 0x10000;
+    private const int OpenCloseOnExec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFs(int descriptor);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int descriptor);
 
     private static void TryDelete(string path)
     {
