@@ -50,6 +50,9 @@ public sealed partial class UpdateAgent
     [LoggerMessage(126, LogLevel.Information, "Resuming the download of {Version} at byte {Held} of {Size}")]
     private partial void LogResuming(string version, long held, long size);
 
+    [LoggerMessage(127, LogLevel.Information, "Installing {Version} into {Slot}")]
+    private partial void LogInstalling(string version, string slot);
+
     [LoggerMessage(123, LogLevel.Information, "Installed {Version} into {Slot}")]
     private partial void LogInstalled(string version, string slot);
 

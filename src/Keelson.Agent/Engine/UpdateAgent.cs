@@ -290,6 +290,7 @@ public sealed partial class UpdateAgent
             case (EngineState.Downloading downloading, ActivityResult.Downloaded):
                 await ReportAsync(new OmahaEvent(OmahaEventType.UpdateDownloadFinished, OmahaEventResult.Success, null, null), cancellationToken);
                 Transition(new EngineState.Installing(downloading.Offer, 0));
+                LogInstalling(downloading.Offer.Version, _facts.Booted.Other().Label());
                 StartInstall(downloading.Offer);
                 return;
             case (EngineState.Installing installing, ActivityResult.Installed installed):

@@ -48,6 +48,7 @@ public sealed class UpdateAgentTests : IAsyncLifetime
         Assert.Equal("rebooting: the update to 1.1.0 is installed in USR-B", _world.Detail("REBOOT"));
         Assert.Equal("rebooting", _world.Detail("STATE"));
         Assert.Equal("", _world.Detail("ERROR_CODE"));
+        Assert.Contains(_world.Log.Lines, l => l == "Installing 1.1.0 into USR-B");
         Assert.Contains(_world.Log.Lines, l => l == "Installed 1.1.0 into USR-B");
         var history = (await _world.InstanceAsync()).History.Select(h => h.Status).ToList();
         Assert.Contains("Downloading", history);

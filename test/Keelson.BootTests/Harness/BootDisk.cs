@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Xunit.Abstractions;
 
 namespace Keelson.BootTests.Harness;
@@ -67,6 +68,9 @@ public sealed class BootDisk : IDisposable
     public Task<string> MarkInstalledAsync(char slot, string version, SlotKernelFiles kernel) =>
         BootCommandAsync("mark-installed", "--slot", slot.ToString(), "--kernel", kernel.Kernel, "--initrd", kernel.Initrd,
             "--version", version, "--cmdline", Image.BaseCommandLine);
+
+    /// <summary>Both slots' boot state as the bootloader will read it at the next boot: <c>keelson boot show --json</c>.</summary>
+    public async Task<JsonElement> BootStateAsync() => JsonDocument.Parse(await BootCommandAsync("show", "--json")).RootElement;
 
     /// <summary>Whether slot <paramref name="slot"/>'s partition begins with the bytes of <paramref name="image"/>.</summary>
     public async Task<bool> SlotHoldsAsync(char slot, string image)

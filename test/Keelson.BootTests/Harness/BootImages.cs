@@ -18,6 +18,7 @@ public static class BootImages
     private static readonly ConcurrentDictionary<string, Lazy<Task<BuiltImage>>> s_disks = new();
     private static readonly ConcurrentDictionary<string, Lazy<Task<SlotKernelFiles>>> s_kernels = new();
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> s_agentSlots = new();
+    private static readonly ConcurrentDictionary<(string, string), Lazy<Task<string>>> s_failingAgentSlots = new();
 
     /// <summary>
     /// The release's own update.conf in the agent releases: its health check fails when the release carries the
@@ -41,6 +42,14 @@ public static class BootImages
     /// <summary>The slot image of release <paramref name="version"/> with keelson-agent (built by tools/build-agent if needed).</summary>
     public static Task<string> AgentSlotAsync(string version) =>
         s_agentSlots.GetOrAdd(version, v => new Lazy<Task<string>>(() => BuildAgentSlotAsync(v))).Value;
+
+    /// <summary>
+    /// The slot image of release <paramref name="version"/> with keelson-agent, made to fail by
+    /// <paramref name="marker"/>: <c>panic</c> (its init exits, the kernel panics and resets) or <c>fail-health</c>
+    /// (its health check fails).
+    /// </summary>
+    public static Task<string> FailingAgentSlotAsync(string version, string marker) =>
+        s_failingAgentSlots.GetOrAdd((version, marker), key => new Lazy<Task<string>>(() => BuildFailingAgentSlotAsync(key.Item1, key.Item2))).Value;
 
     /// <summary>
     /// A disk in <paramref name="directory"/> for <paramref name="backend"/> with <paramref name="slotA"/> on USR-A and
@@ -73,6 +82,15 @@ public static class BootImages
         var image = Path.Combine(s_directory, $"usr-{name}-agent.ext4");
         string[] markers = marker is null ? [] : ["--marker", marker];
         await Tools.RunAsync(Tools.ImageBuilder, ["slot", "--version", version, "--agent", "--update-conf", config, .. markers, "--out", image]);
+        return image;
+    }
+
+    private static async Task<string> BuildFailingAgentSlotAsync(string version, string marker)
+    {
+        var config = Path.Combine(s_directory, $"release-update-{version}-{marker}.conf");
+        await File.WriteAllTextAsync(config, ReleaseConfig);
+        var image = Path.Combine(s_directory, $"usr-{version}-agent-{marker}.ext4");
+        await Tools.RunAsync(Tools.ImageBuilder, "slot", "--version", version, "--agent", "--update-conf", config, "--marker", marker, "--out", image);
         return image;
     }
 
