@@ -64,43 +64,8 @@ public sealed class BootDisk : IDisposable
         return output;
     }
 
-    /// <summary>What the agent does after writing release <paramref name="version"/> into <paramref name="slot"/>: <c>keelson boot mark-installed</c>.</summary>
-    public Task<string> MarkInstalledAsync(char slot, string version, SlotKernelFiles kernel) =>
-        BootCommandAsync("mark-installed", "--slot", slot.ToString(), "--kernel", kernel.Kernel, "--initrd", kernel.Initrd,
-            "--version", version, "--cmdline", Image.BaseCommandLine);
-
     /// <summary>Both slots' boot state as the bootloader will read it at the next boot: <c>keelson boot show --json</c>.</summary>
     public async Task<JsonElement> BootStateAsync() => JsonDocument.Parse(await BootCommandAsync("show", "--json")).RootElement;
-
-    /// <summary>Whether slot <paramref name="slot"/>'s partition begins with the bytes of <paramref name="image"/>.</summary>
-    public async Task<bool> SlotHoldsAsync(char slot, string image)
-    {
-        await using var expected = File.OpenRead(image);
-        await using var disk = File.OpenRead(DiskPath);
-        disk.Position = Image.SlotOffset(slot);
-        var a = new byte[1 << 20];
-        var b = new byte[1 << 20];
-        int read;
-        while ((read = await expected.ReadAtLeastAsync(a, a.Length, throwOnEndOfStream: false)) > 0)
-        {
-            await disk.ReadExactlyAsync(b.AsMemory(0, read));
-            if (!a.AsSpan(0, read).SequenceEqual(b.AsSpan(0, read)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>One boot that ends in a power-off (an image without an agent): the slot and version that booted.</summary>
-    public async Task<BootedSlot> BootOnceAsync(TimeSpan limit)
-    {
-        await using var machine = PowerOn(limit, noReboot: true);
-        var booted = await machine.WaitForBootAsync(limit);
-        await machine.WaitForPowerOffAsync(limit);
-        return booted;
-    }
 
     public void Dispose()
     {
