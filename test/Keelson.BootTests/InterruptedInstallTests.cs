@@ -8,7 +8,7 @@ namespace Keelson.BootTests;
 /// <summary>
 /// The power cut in the middle of an install, per boot backend: QEMU is killed (SIGKILL) while keelson-agent writes
 /// USR-B. The same disk, powered on again, boots A (the half-written slot was made unbootable before the first byte),
-/// and the agent downloads and installs the release again, resets into B and completes the update.
+/// and the agent installs the release again (the update through a real reset is <see cref="UpdateScenarioTests"/>).
 /// </summary>
 [Trait("Speed", "Slow")]
 public sealed partial class InterruptedInstallTests(ITestOutputHelper log)
@@ -19,7 +19,7 @@ public sealed partial class InterruptedInstallTests(ITestOutputHelper log)
     [Theory]
     [InlineData("grub-env")]
     [InlineData("systemd-boot")]
-    public async Task A_machine_killed_while_writing_USR_B_boots_A_again_installs_again_and_completes_the_update(string backend)
+    public async Task A_machine_killed_while_writing_USR_B_boots_A_again_and_installs_again(string backend)
     {
         await using var fleet = await GuestFleet.StartAsync(log);
         await fleet.PublishAsync(BootImages.NewVersion, await BootImages.AgentSlotAsync(BootImages.NewVersion));
@@ -36,17 +36,16 @@ public sealed partial class InterruptedInstallTests(ITestOutputHelper log)
         var afterCut = await disk.BootStateAsync();
         Assert.Equal("USR-A", afterCut.GetProperty("nextBoot").GetProperty("label").GetString());
 
-        await using var machine = disk.PowerOn(s_run, serverPort: fleet.Server.Url.Port);
+        await using var machine = disk.PowerOn(s_run, serverPort: fleet.Server.Url.Port, noReboot: true);
         Assert.Equal(new BootedSlot('A', BootImages.OldVersion), await machine.WaitForBootAsync(s_boot));
         await machine.WaitForLineAsync(UpdatingLine(), s_run);
         await machine.WaitForLineAsync(InstallingLine(), s_run);
         var installing = Stopwatch.StartNew();
         await machine.WaitForLineAsync(InstalledLine(), s_run);
         log.WriteLine($"the second install took {installing.Elapsed.TotalSeconds:0.0} s (the window the cut fell in)");
-        Assert.Equal(new BootedSlot('B', BootImages.NewVersion), await machine.WaitForBootAsync(s_run, boot: 2));
-        await machine.WaitForLineAsync(MarkedGoodLine(), s_boot);
-        var instance = await fleet.WaitForStatusAsync(disk, "Complete", s_boot);
-        Assert.Equal(BootImages.NewVersion, instance.GetProperty("instance").GetProperty("version").GetString());
+        // -no-reboot: the agent's reset into B ends QEMU; B now boots next.
+        await machine.WaitForPowerOffAsync(s_boot);
+        Assert.Equal("USR-B", (await disk.BootStateAsync()).GetProperty("nextBoot").GetProperty("label").GetString());
     }
 
     [GeneratedRegex(@"Updating to 1\.1\.0 ")]
@@ -57,7 +56,4 @@ public sealed partial class InterruptedInstallTests(ITestOutputHelper log)
 
     [GeneratedRegex(@"Installed 1\.1\.0 into USR-B")]
     private static partial Regex InstalledLine();
-
-    [GeneratedRegex(@"Marked USR-B \(1\.1\.0\) good")]
-    private static partial Regex MarkedGoodLine();
 }
