@@ -56,6 +56,12 @@ internal static class CliParsing
         }
     }
 
+    /// <summary>An IP address or a network in CIDR notation (<c>10.0.0.0/8</c>), as the value of option <paramref name="name"/>.</summary>
+    public static System.Net.IPNetwork Network(string text, string name) =>
+        System.Net.IPNetwork.TryParse(text, out var network) ? network
+        : System.Net.IPAddress.TryParse(text, out var address) ? new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8)
+        : throw new CliException($"{name} '{text}' is not an IP address or a network such as 10.0.0.0/8");
+
     public static void ValidateDuration(OptionResult result, string name)
     {
         var text = result.GetValueOrDefault<string>();

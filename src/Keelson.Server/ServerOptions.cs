@@ -9,6 +9,12 @@ public sealed class ServerOptions
     /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
     public IList<Uri> Listen { get; } = [];
 
+    /// <summary>
+    /// Reverse proxies (nginx in front of several replicas) whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c>
+    /// are believed; a request from any other peer is recorded with its own address, whatever headers it sends.
+    /// </summary>
+    public IList<System.Net.IPNetwork> TrustedProxies { get; } = [];
+
     /// <summary>Base URL machines reach the server at (codebases point under it); default the first listen address.</summary>
     public Uri? PublicUrl { get; set; }
 

@@ -16,10 +16,15 @@ internal static class ServerCommand
         var tokenFile = new Option<FileInfo>("--admin-token-file") { Description = "file holding the admin API token (default: $KEELSON_ADMIN_TOKEN, else DATA/admin-token, generated)" };
         var retention = new Option<string>("--instance-retention") { Description = "prune machines not seen for this long", DefaultValueFactory = _ => "720h" };
         retention.Validators.Add(result => CliParsing.ValidateDuration(result, "--instance-retention"));
+        var trustedProxy = new Option<string[]>("--trusted-proxy")
+        {
+            Description = "address or network of a reverse proxy whose X-Forwarded-For names the machine (repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
 
         var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API, dashboard)")
         {
-            data, listen, publicUrl, tokenFile, retention,
+            data, listen, publicUrl, tokenFile, retention, trustedProxy,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -33,6 +38,11 @@ internal static class ServerCommand
             foreach (var address in parse.GetValue(listen)!)
             {
                 options.Listen.Add(new Uri(address));
+            }
+
+            foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
+            {
+                options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
             }
 
             Microsoft.AspNetCore.Builder.WebApplication app;
