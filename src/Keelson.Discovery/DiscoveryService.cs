@@ -12,7 +12,7 @@ namespace Keelson.Discovery;
 public static class DiscoveryService
 {
     /// <summary>
-    /// Opens the store (creating and migrating a SQLite file; checking that etcd answers) and builds the
+    /// Opens the store (creating and migrating a SQLite file or a PostgreSQL database; checking that etcd answers) and builds the
     /// application, not yet listening. Fails fast on bad options or an unreachable store.
     /// </summary>
     public static async Task<WebApplication> BuildAsync(DiscoveryOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
@@ -20,7 +20,8 @@ public static class DiscoveryService
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         time ??= TimeProvider.System;
-        var store = await OpenStoreAsync(options, time, cancellationToken);
+        var signals = new ChangeSignals();
+        var store = await OpenStoreAsync(options, signals, time, cancellationToken);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -38,7 +39,7 @@ public static class DiscoveryService
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton<ChangeSignals>();
+        builder.Services.AddSingleton(signals);
         builder.Services.AddSingleton<TokenSpace>();
         builder.Services.AddSingleton<TokenCollector>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TokenCollector>());
@@ -63,11 +64,14 @@ public static class DiscoveryService
         return app.Services.GetRequiredService<TokenCollector>().CollectAsync(cancellationToken);
     }
 
-    private static async Task<IDiscoveryStore> OpenStoreAsync(DiscoveryOptions options, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IDiscoveryStore> OpenStoreAsync(DiscoveryOptions options, ChangeSignals signals, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (options.Store.Kind == StoreKind.Sqlite)
+        switch (options.Store.Kind)
         {
-            return await SqliteDiscoveryStore.OpenAsync(options.Store.Path, time, cancellationToken);
+            case StoreKind.Sqlite:
+                return await SqliteDiscoveryStore.OpenAsync(options.Store.Path, time, cancellationToken);
+            case StoreKind.Postgres:
+                return await PostgresDiscoveryStore.OpenAsync(options.Store.Postgres!, signals, time, cancellationToken);
         }
 
         var store = new EtcdDiscoveryStore(options.Store.Endpoints, options.EtcdPrefix);

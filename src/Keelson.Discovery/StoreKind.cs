@@ -8,4 +8,7 @@ public enum StoreKind
 
     /// <summary>An etcd v3 cluster: any number of replicas serve one token space.</summary>
     Etcd,
+
+    /// <summary>A PostgreSQL database: any number of replicas serve one token space.</summary>
+    Postgres,
 }

@@ -1,20 +1,28 @@
+using Keelson.Postgres;
+using Npgsql;
+
 namespace Keelson.Discovery;
 
 /// <summary>
-/// The <c>--store</c> value: <c>sqlite:PATH</c> (a database file, created when absent) or
-/// <c>etcd:URL[,URL...]</c> (the client URLs of an etcd v3 cluster).
+/// The <c>--store</c> value: <c>sqlite:PATH</c> (a database file, created when absent),
+/// <c>etcd:URL[,URL...]</c> (the client URLs of an etcd v3 cluster), or a PostgreSQL database as a
+/// <c>postgres://</c> URL or an Npgsql connection string (<c>Host=...;Database=...</c>).
 /// </summary>
 public sealed record StoreLocation
 {
     /// <summary>The default store: <c>discovery.db</c> in the working directory.</summary>
     public static readonly StoreLocation DefaultSqlite = Sqlite("discovery.db");
 
-    private StoreLocation(StoreKind kind, string path, IReadOnlyList<Uri> endpoints)
+    private StoreLocation(StoreKind kind, string path, IReadOnlyList<Uri> endpoints, NpgsqlConnectionStringBuilder? postgres = null)
     {
         Kind = kind;
         Path = path;
         Endpoints = endpoints;
+        Postgres = postgres;
     }
+
+    /// <summary>The PostgreSQL connection settings; null for the other stores.</summary>
+    public NpgsqlConnectionStringBuilder? Postgres { get; }
 
     public StoreKind Kind { get; }
 
@@ -37,7 +45,13 @@ public sealed record StoreLocation
         return new StoreLocation(StoreKind.Etcd, "", endpoints);
     }
 
-    /// <summary>Reads <c>sqlite:PATH</c> or <c>etcd:ENDPOINTS</c>; <paramref name="error"/> says what is wrong otherwise.</summary>
+    public static StoreLocation PostgreSql(NpgsqlConnectionStringBuilder settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new StoreLocation(StoreKind.Postgres, "", [], settings);
+    }
+
+    /// <summary>Reads <c>sqlite:PATH</c>, <c>etcd:ENDPOINTS</c> or a PostgreSQL URL or connection string; <paramref name="error"/> says what is wrong otherwise.</summary>
     public static bool TryParse(string? text, out StoreLocation? location, out string error)
     {
         location = null;
@@ -79,11 +93,26 @@ public sealed record StoreLocation
             return true;
         }
 
-        error = $"'{text}' is neither sqlite:PATH nor etcd:URL[,URL...]";
+        if (PostgresConnectionString.LooksLikePostgres(text))
+        {
+            if (!PostgresConnectionString.TryParse(text, out var settings, out error))
+            {
+                return false;
+            }
+
+            location = PostgreSql(settings);
+            return true;
+        }
+
+        error = $"'{text}' is neither sqlite:PATH, etcd:URL[,URL...] nor a postgres:// URL";
         return false;
     }
 
-    public override string ToString() => Kind == StoreKind.Sqlite
-        ? $"sqlite:{Path}"
-        : "etcd:" + string.Join(',', Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)));
+    /// <summary>The store as <c>--store</c> takes it; a PostgreSQL password is left out.</summary>
+    public override string ToString() => Kind switch
+    {
+        StoreKind.Sqlite => $"sqlite:{Path}",
+        StoreKind.Postgres => PostgresConnectionString.Describe(Postgres!),
+        _ => "etcd:" + string.Join(',', Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority))),
+    };
 }

@@ -24,8 +24,17 @@ public static class KeelsonServer
         ArgumentNullException.ThrowIfNull(options);
         time ??= TimeProvider.System;
         Directory.CreateDirectory(options.DataDirectory);
-        var database = Database.OpenSqlite(Path.Combine(options.DataDirectory, "keelson.db"));
-        await Migrations.ApplyAsync(database, time, cancellationToken);
+        var database = Database.Open(options.Database ?? DatabaseLocation.Sqlite(Path.Combine(options.DataDirectory, "keelson.db")));
+        try
+        {
+            await Migrations.ApplyAsync(database, time, cancellationToken);
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+
         var adminToken = AdminToken.Resolve(options);
 
         var builder = WebApplication.CreateSlimBuilder();

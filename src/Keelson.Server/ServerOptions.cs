@@ -6,6 +6,9 @@ public sealed class ServerOptions
     /// <summary>Folder of the SQLite database, the hosted payloads and the generated admin token.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>Where the data lives; null for <c>keelson.db</c> (SQLite) in <see cref="DataDirectory"/>.</summary>
+    public Storage.DatabaseLocation? Database { get; set; }
+
     /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
     public IList<Uri> Listen { get; } = [];
 

@@ -3,7 +3,8 @@ using Keelson.IntegrationTests.Harness;
 namespace Keelson.Discovery.Tests;
 
 /// <summary>
-/// A store of a test's own: a SQLite file in a temp folder, or a key prefix of its own on a shared etcd. Two hosts
+/// A store of a test's own: a SQLite file in a temp folder, a PostgreSQL database of its own, or a key prefix of its
+/// own on a shared etcd. Two hosts
 /// started on one <see cref="TestStore"/> share its tokens (a restart, or two replicas).
 /// </summary>
 public sealed class TestStore : IDisposable
@@ -25,6 +26,16 @@ public sealed class TestStore : IDisposable
     {
         var directory = Directory.CreateTempSubdirectory("keelson-discovery-test-").FullName;
         return new TestStore(StoreLocation.Sqlite(Path.Combine(directory, "discovery.db")), null, directory);
+    }
+
+    /// <summary>A fresh database in the test process's PostgreSQL (see <see cref="Keelson.TestSupport.PostgresCluster"/>).</summary>
+    public static TestStore Postgres()
+    {
+        // Off the test's synchronisation context: the cluster may be starting.
+        var connectionString = Task.Run(() => Keelson.TestSupport.PostgresCluster.CreateDatabaseAsync()).GetAwaiter().GetResult();
+        return StoreLocation.TryParse(connectionString, out var location, out var error)
+            ? new TestStore(location!, null, null)
+            : throw new InvalidOperationException($"the test cluster's connection string is refused: {error}");
     }
 
     public static TestStore Etcd(EtcdCluster cluster)

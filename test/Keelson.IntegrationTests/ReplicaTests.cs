@@ -234,7 +234,7 @@ public sealed class ReplicaTests(ITestOutputHelper log)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pre-reboot")
             {
-                Content = new StringContent($$"""{"client_params":{"id":"{{id}}","group":"{{group}}"}}""", Encoding.UTF8, "application/json"),
+                Content = new StringContent($$$"""{"client_params":{"id":"{{{id}}}","group":"{{{group}}}"}}""", Encoding.UTF8, "application/json"),
             };
             request.Headers.Add("fleet-lock-protocol", "true");
             using var response = await _replicas[replica].Http.SendAsync(request);

@@ -212,7 +212,7 @@ public sealed class CatalogApiTests : IAsyncLifetime
         var data = Path.Combine(Path.GetTempPath(), "keelson-restart-" + Guid.NewGuid().ToString("n"));
         CopyDirectory(_server.DataDirectory, data);
 
-        await using var restarted = await TestServer.StartAsync(dataDirectory: data);
+        await using var restarted = await TestServer.StartAsync(dataDirectory: data, database: _server.Database);
 
         var channels = await restarted.Http.GetFromJsonAsync<List<ChannelInfo>>($"{restarted.AppPath}/channels", TestServer.Json);
         Assert.Equal(package.Id, channels!.Single(c => c.Name == "stable").PackageId);

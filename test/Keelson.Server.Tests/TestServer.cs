@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
 using Keelson.Server.Api.Contracts;
+using Keelson.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Time.Testing;
 
@@ -18,10 +19,11 @@ public sealed class TestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TestServer(WebApplication app, string dataDirectory, FakeTimeProvider time)
+    private TestServer(WebApplication app, string dataDirectory, DatabaseLocation? database, FakeTimeProvider time)
     {
         _app = app;
         DataDirectory = dataDirectory;
+        Database = database;
         Time = time;
         BaseUrl = new Uri(KeelsonServer.Addresses(app)[0]);
         Http = new HttpClient { BaseAddress = BaseUrl };
@@ -31,21 +33,29 @@ public sealed class TestServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public string DataDirectory { get; }
+
+    /// <summary>The server's database; null for SQLite in <see cref="DataDirectory"/>. A restart passes it on.</summary>
+    public DatabaseLocation? Database { get; }
     public FakeTimeProvider Time { get; }
     public Uri BaseUrl { get; }
     public HttpClient Http { get; }
 
-    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, string? dataDirectory = null)
+    /// <summary>
+    /// Starts a server on <paramref name="dataDirectory"/> (a new temp folder by default) and <paramref name="database"/>
+    /// (a new one by default, of the kind <see cref="TestDatabase"/> chooses).
+    /// </summary>
+    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, string? dataDirectory = null, DatabaseLocation? database = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("keelson-server-test-").FullName;
-        var options = new ServerOptions { DataDirectory = dataDirectory, AdminToken = Token };
+        database ??= await TestDatabase.ForServerAsync();
+        var options = new ServerOptions { DataDirectory = dataDirectory, AdminToken = Token, Database = database };
         options.Listen.Add(new Uri("http://127.0.0.1:0"));
         configure?.Invoke(options);
         // Monday 2026-11-23 12:00 UTC: a fixed, known weekday.
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         var app = await KeelsonServer.BuildAsync(options, time);
         await app.StartAsync();
-        return new TestServer(app, dataDirectory, time);
+        return new TestServer(app, dataDirectory, database, time);
     }
 
     public string AppPath => $"/api/apps/{CoreOsApp}";

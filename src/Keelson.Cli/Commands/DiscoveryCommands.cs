@@ -22,7 +22,8 @@ internal static class DiscoveryCommands
         publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
         var store = new Option<string>("--store")
         {
-            Description = "sqlite:PATH (embedded, one replica) or etcd:URL[,URL...] (shared by any number of replicas)",
+            Description = "sqlite:PATH (embedded, one replica), etcd:URL[,URL...] or a PostgreSQL database, "
+                + "postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require or Host=...;Database=... (shared by any number of replicas)",
             DefaultValueFactory = _ => StoreLocation.DefaultSqlite.ToString(),
         };
         store.Validators.Add(result =>

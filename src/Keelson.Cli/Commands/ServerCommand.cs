@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Keelson.Server;
+using Keelson.Server.Storage;
 using Microsoft.Extensions.Hosting;
 
 namespace Keelson.Cli.Commands;
@@ -10,6 +11,18 @@ internal static class ServerCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "folder for the SQLite database, payloads and admin token", DefaultValueFactory = _ => "data" };
+        var database = new Option<string>("--database")
+        {
+            Description = "where the data lives: postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=require, an Npgsql connection string "
+                + "(Host=...;Database=...), or sqlite:PATH (default: sqlite DATA/keelson.db); several servers may share one PostgreSQL database",
+        };
+        database.Validators.Add(result =>
+        {
+            if (!DatabaseLocation.TryParse(result.GetValueOrDefault<string>(), out _, out var error))
+            {
+                result.AddError($"--database {error}");
+            }
+        });
         var listen = CliParsing.ListenOption("http://127.0.0.1:8080");
         var publicUrl = new Option<string>("--public-url") { Description = "URL machines reach this server at (default: the listen address)" };
         publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
@@ -24,13 +37,14 @@ internal static class ServerCommand
 
         var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API, dashboard)")
         {
-            data, listen, publicUrl, tokenFile, retention, trustedProxy,
+            data, database, listen, publicUrl, tokenFile, retention, trustedProxy,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var options = new ServerOptions
             {
                 DataDirectory = parse.GetValue(data)!,
+                Database = DatabaseLocation.TryParse(parse.GetValue(database), out var location, out _) ? location : null,
                 PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
                 AdminToken = ReadToken(parse.GetValue(tokenFile)),
                 InstanceRetention = Keelson.Coordination.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
@@ -51,7 +65,7 @@ internal static class ServerCommand
                 app = await KeelsonServer.BuildAsync(options, cancellationToken: ct);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or DatabaseException)
             {
                 throw new CliException($"the server could not start: {e.Message}");
             }
@@ -62,6 +76,7 @@ internal static class ServerCommand
                 await output.WriteLineAsync($"keelson server listening on {address}");
             }
 
+            await output.WriteLineAsync($"database: {options.Database?.ToString() ?? "sqlite:" + Path.GetFullPath(Path.Combine(options.DataDirectory, "keelson.db"))}");
             await output.WriteLineAsync(options.AdminToken is null
                 ? $"admin token in {Path.GetFullPath(Path.Combine(options.DataDirectory, AdminToken.FileName))}"
                 : "admin token as given");

@@ -22,6 +22,7 @@ internal static class Examples
         [
             "keelson server --data /var/lib/keelson --listen http://0.0.0.0:8080 --public-url https://updates.example.com",
             "keelson server --data /var/lib/keelson --admin-token-file /etc/keelson/admin-token",
+            "keelson server --data /var/lib/keelson --database postgres://keelson:secret@db.example.com:5432/keelson?sslmode=require",
         ],
         ["package publish"] =
         [
@@ -93,7 +94,11 @@ internal static class Examples
             "keelson payload apply 2605.10.0.kpay --target disk.img#B --pubkey release.key.pub",
             "keelson payload apply delta.kpay --target /dev/sda4 --source /dev/sda3 --pubkey release.key.pub --running-version 2605.9.1",
         ],
-        ["discovery serve"] = ["keelson discovery serve --listen http://0.0.0.0:8087 --store etcd:http://10.0.0.1:2379"],
+        ["discovery serve"] =
+        [
+            "keelson discovery serve --listen http://0.0.0.0:8087 --store etcd:http://10.0.0.1:2379",
+            "keelson discovery serve --listen http://0.0.0.0:8087 --store postgres://keelson:secret@db.example.com/discovery?sslmode=require",
+        ],
         ["agent"] = ["keelson agent", "keelson agent --config update.conf --disk /dev/vda --state-dir /tmp/keelson"],
         ["agent status"] = ["keelson agent status"],
         ["agent check"] = ["keelson agent check"],

@@ -6,7 +6,10 @@ namespace Keelson.Discovery.Storage;
 /// </summary>
 internal interface IDiscoveryStore : IDisposable
 {
-    /// <summary>True when other processes may change tokens (etcd): held watches must poll for changes.</summary>
+    /// <summary>
+    /// True when other processes may change tokens without this process hearing of it (etcd): held watches must poll
+    /// for changes. A PostgreSQL store hears of them through notifications, which wake <see cref="ChangeSignals"/>.
+    /// </summary>
     bool IsShared { get; }
 
     /// <summary>Stores a new token at index 1: its <c>_config/size</c> key and that key's creation event.</summary>

@@ -367,9 +367,9 @@ public sealed partial class CatalogService(
 
                 // A grant older than its group's update timeout no longer counts as in progress (the rollout gate's rule).
                 var downloading = await connection.ExecuteScalarAsync<long>(
-                    """
+                    $"""
                     SELECT COUNT(*) FROM instances i JOIN update_groups g ON g.id = i.group_id
-                    WHERE i.app_id = @appId AND i.update_version = @version AND i.status IN @downloading
+                    WHERE i.app_id = @appId AND i.update_version = @version AND {database.Dialect.In("i.status", "@downloading")}
                       AND i.update_granted_at > @nowMs - g.update_timeout_seconds * 1000
                     """,
                     new { appId, version, downloading = new[] { InstanceStatus.UpdateGranted, InstanceStatus.Downloading }, nowMs = now.ToUnixTimeMilliseconds() },

@@ -46,13 +46,14 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                     where.Append(" AND i.version = @Version");
                 }
 
-                var like = query.LikePattern();
-                if (like is not null)
+                var pattern = query.LikePattern();
+                if (pattern is not null)
                 {
-                    where.Append(" AND (i.machine_id LIKE @like ESCAPE '\\' OR i.alias LIKE @like ESCAPE '\\' OR i.ip LIKE @like ESCAPE '\\' OR i.version LIKE @like ESCAPE '\\')");
+                    var like = database.Dialect.CaseInsensitiveLike;
+                    where.Append($" AND (i.machine_id {like} @like ESCAPE '\\' OR i.alias {like} @like ESCAPE '\\' OR i.ip {like} @like ESCAPE '\\' OR i.version {like} @like ESCAPE '\\')");
                 }
 
-                var parameters = new { appId, query.Group, query.Status, query.Version, like, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
+                var parameters = new { appId, query.Group, query.Status, query.Version, like = pattern, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
                 var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances i WHERE " + where, parameters);
                 // The page's keys first, from the sort's index alone, then their rows: a deep page skips index
                 // entries, not whole rows.

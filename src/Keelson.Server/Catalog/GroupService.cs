@@ -85,7 +85,7 @@ public sealed partial class GroupService(Database database, GroupCache cache, In
                     INSERT INTO update_groups (id, app_id, name, channel_id, updates_enabled, paused_reason, safe_mode,
                         max_updates_per_period, period_seconds, update_timeout_seconds, windows, time_zone, ramp_seconds,
                         rollout_package_id, rollout_started_at, created_at)
-                    VALUES (@Id, @AppId, @Name, @ChannelId, @UpdatesEnabled, @PausedReason, @SafeMode,
+                    VALUES (@Id, @AppId, @Name, @ChannelId, CAST(@UpdatesEnabled AS INTEGER), @PausedReason, CAST(@SafeMode AS INTEGER),
                         @MaxUpdatesPerPeriod, @PeriodSeconds, @UpdateTimeoutSeconds, @Windows, @TimeZone, @RampSeconds,
                         @RolloutPackageId, @RolloutStartedAt, @CreatedAt)
                     """,
@@ -254,8 +254,8 @@ public sealed partial class GroupService(Database database, GroupCache cache, In
 
                 await connection.ExecuteAsync(
                     """
-                    UPDATE update_groups SET channel_id = @ChannelId, updates_enabled = @UpdatesEnabled, paused_reason = @PausedReason,
-                        safe_mode = @SafeMode, max_updates_per_period = @MaxUpdatesPerPeriod, period_seconds = @PeriodSeconds,
+                    UPDATE update_groups SET channel_id = @ChannelId, updates_enabled = CAST(@UpdatesEnabled AS INTEGER), paused_reason = @PausedReason,
+                        safe_mode = CAST(@SafeMode AS INTEGER), max_updates_per_period = @MaxUpdatesPerPeriod, period_seconds = @PeriodSeconds,
                         update_timeout_seconds = @UpdateTimeoutSeconds, windows = @Windows, time_zone = @TimeZone,
                         ramp_seconds = @RampSeconds, rollout_package_id = @RolloutPackageId, rollout_started_at = @RolloutStartedAt
                     WHERE id = @Id

@@ -51,7 +51,15 @@ public sealed record InstanceQuery(
     {
         var direction = Descending ? " DESC" : "";
         var column = s_columns[SortKey];
-        return column == "i.machine_id" ? column + direction : $"{column}{direction}, i.machine_id{direction}";
+        if (column == "i.machine_id")
+        {
+            return column + direction;
+        }
+
+        // Machines without a group sort first ascending, last descending, on every engine: SQLite puts NULLs first,
+        // PostgreSQL last, unless told.
+        var nulls = column == "g.name" ? $"CASE WHEN g.name IS NULL THEN 0 ELSE 1 END{direction}, " : "";
+        return $"{nulls}{column}{direction}, i.machine_id{direction}";
     }
 
     /// <summary>The search as a LIKE pattern (its wildcards escaped with <c>\</c>), or null.</summary>

@@ -1,32 +1,54 @@
 using System.Data.Common;
 using Dapper;
+using Keelson.Postgres;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Keelson.Server.Storage;
 
 /// <summary>
-/// The update service's database: opens connections and runs work in transactions.
-/// SQL kept portable (SQLite now, PostgreSQL next); the few differences live in <see cref="SqlDialect"/>.
+/// The update service's database, SQLite or PostgreSQL: opens connections and runs work in transactions.
+/// SQL is kept portable; the few differences live in <see cref="SqlDialect"/>.
 /// </summary>
 public sealed class Database : IDisposable
 {
     // SQLite has one writer at a time. Waiting for it inside SQLite blocks a thread-pool thread in a
     // busy loop; waiting here is asynchronous, so a burst of checks queues instead of starving the pool.
+    // PostgreSQL writes go through it too, so that a replica's own writes keep SQLite's order (read, decide,
+    // write without a second writer of this process in between); writes of other replicas are not held here.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly string _connectionString;
+    private readonly string? _sqliteConnectionString;
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly NpgsqlConnectionStringBuilder? _postgresSettings;
 
     static Database()
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    private Database(string connectionString, SqlDialect dialect)
+    private Database(SqlDialect dialect, string description, string? sqliteConnectionString, NpgsqlConnectionStringBuilder? postgres)
     {
-        _connectionString = connectionString;
         Dialect = dialect;
+        Description = description;
+        _sqliteConnectionString = sqliteConnectionString;
+        if (postgres is not null)
+        {
+            _postgresSettings = postgres;
+            _postgres = new NpgsqlDataSourceBuilder(postgres.ConnectionString).Build();
+        }
     }
 
     public SqlDialect Dialect { get; }
+
+    /// <summary>Where the data is (a file, or a PostgreSQL host and database), for messages: never a password.</summary>
+    public string Description { get; }
+
+    /// <summary>The database <paramref name="location"/> names (not yet connected).</summary>
+    public static Database Open(DatabaseLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return location.Kind == DatabaseKind.Sqlite ? OpenSqlite(location.Path) : OpenPostgres(location.Postgres!);
+    }
 
     /// <summary>A SQLite database in <paramref name="path"/>, created when absent.</summary>
     public static Database OpenSqlite(string path)
@@ -40,12 +62,31 @@ public sealed class Database : IDisposable
             ForeignKeys = true,
             DefaultTimeout = 30,
         };
-        return new Database(builder.ToString(), SqlDialect.Sqlite);
+        return new Database(SqlDialect.Sqlite, $"sqlite:{path}", builder.ToString(), null);
     }
 
-    private async Task<SqliteConnection> OpenAsync(bool write, CancellationToken cancellationToken)
+    /// <summary>A PostgreSQL database (pooled connections); it must exist, its tables are created by <see cref="Migrations"/>.</summary>
+    public static Database OpenPostgres(NpgsqlConnectionStringBuilder settings)
     {
-        var connection = new SqliteConnection(_connectionString);
+        ArgumentNullException.ThrowIfNull(settings);
+        return new Database(SqlDialect.Postgres, PostgresConnectionString.Describe(settings), null, new NpgsqlConnectionStringBuilder(settings.ConnectionString));
+    }
+
+    private async Task<DbConnection> OpenAsync(bool write, CancellationToken cancellationToken)
+    {
+        if (_postgres is not null)
+        {
+            try
+            {
+                return await _postgres.OpenConnectionAsync(cancellationToken);
+            }
+            catch (Exception e) when (PostgresFailure.IsConnectionFailure(e))
+            {
+                throw new DatabaseException(PostgresFailure.Describe(_postgresSettings!, e), isTransient: true, e);
+            }
+        }
+
+        var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(cancellationToken);
         if (write)
         {
@@ -85,6 +126,13 @@ public sealed class Database : IDisposable
     public void Dispose()
     {
         _writeGate.Dispose();
-        SqliteConnection.ClearAllPools();
+        if (_postgres is not null)
+        {
+            _postgres.Dispose();
+        }
+        else
+        {
+            SqliteConnection.ClearAllPools();
+        }
     }
 }

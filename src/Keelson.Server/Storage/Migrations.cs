@@ -158,9 +158,13 @@ public static class Migrations
     public static async Task<int> ApplyAsync(Database database, TimeProvider time, CancellationToken cancellationToken)
     {
         await database.WriteAsync(
-            (connection, transaction) => connection.ExecuteAsync(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-                transaction: transaction),
+            async (connection, transaction) =>
+            {
+                await LockAsync(database, connection, transaction);
+                return await connection.ExecuteAsync(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                    transaction: transaction);
+            },
             cancellationToken);
         var applied = 0;
         foreach (var (version, name, sql) in s_all)
@@ -168,6 +172,7 @@ public static class Migrations
             var ran = await database.WriteAsync(
                 async (connection, transaction) =>
                 {
+                    await LockAsync(database, connection, transaction);
                     var seen = await connection.ExecuteScalarAsync<long>(
                         "SELECT COUNT(*) FROM schema_migrations WHERE version = @version", new { version }, transaction);
                     if (seen > 0)
@@ -188,6 +193,16 @@ public static class Migrations
 
         await EnsureNotNewerThanBuildAsync(database, cancellationToken);
         return applied;
+    }
+
+    // Replicas starting at once against one empty database: the second waits here until the first has committed,
+    // then sees the migration recorded (each statement of a READ COMMITTED transaction sees the latest commits).
+    private static async Task LockAsync(Database database, System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction)
+    {
+        if (database.Dialect.MigrationLock.Length > 0)
+        {
+            await connection.ExecuteAsync(database.Dialect.MigrationLock, transaction: transaction);
+        }
     }
 
     private static async Task EnsureNotNewerThanBuildAsync(Database database, CancellationToken cancellationToken)

@@ -261,7 +261,7 @@ public sealed partial class UpdateService(
         }
 
         var rolloutStarted = DateTimeOffset.FromUnixTimeMilliseconds(group.RolloutStartedAt ?? group.CreatedAt);
-        var counts = new GroupCounts(check.Connection, check.Transaction, group.Id, instance.MachineId);
+        var counts = new GroupCounts(check.Connection, check.Transaction, database.Dialect, group.Id, instance.MachineId);
         var decision = await RolloutGate.DecideAsync(policy, instance.MachineId, package.Version, rolloutStarted, counts, now, cancellationToken);
         if (!decision.Granted)
         {
@@ -370,16 +370,16 @@ public sealed partial class UpdateService(
     }
 
     /// <summary>The group facts the rollout gate asks for, read inside the check's transaction.</summary>
-    private sealed class GroupCounts(DbConnection connection, DbTransaction transaction, string groupId, string machineId) : IRolloutCounts
+    private sealed class GroupCounts(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string groupId, string machineId) : IRolloutCounts
     {
         public async Task<int> InProgressAsync(string version, DateTimeOffset grantedAfter, CancellationToken cancellationToken) =>
             (int)await connection.ExecuteScalarAsync<long>(
-                """
+                $"""
                 SELECT COUNT(*) FROM instances
                 WHERE group_id = @groupId AND update_version = @version AND machine_id <> @machineId
-                  AND status IN @inProgress AND update_granted_at > @after
+                  AND {dialect.In("status", "@inProgress")} AND update_granted_at > @after
                 """,
-                new { groupId, version, machineId, inProgress = InstanceStatus.InProgress, after = grantedAfter.ToUnixTimeMilliseconds() },
+                new { groupId, version, machineId, inProgress = InstanceStatus.InProgress.ToArray(), after = grantedAfter.ToUnixTimeMilliseconds() },
                 transaction);
 
         public Task<bool> AnyCompletedAsync(string version, CancellationToken cancellationToken) => AnyHistoryAsync(version, InstanceStatus.Complete);

@@ -49,8 +49,10 @@ public sealed class Nginx : IAsyncDisposable
             .Replace("server 127.0.0.1:8182 ", $"server {replicas[1].Authority} ", StringComparison.Ordinal)
             .Replace("    listen 8180;\n", $"    listen 127.0.0.1:{port};\n", StringComparison.Ordinal)
             .Replace("    listen [::]:8180;\n", "", StringComparison.Ordinal);
-        if (site.Contains("listen 8180", StringComparison.Ordinal)
-            || site.Contains(":8181 ", StringComparison.Ordinal) || site.Contains(":8182 ", StringComparison.Ordinal))
+        if (!site.Contains($"server {replicas[0].Authority} ", StringComparison.Ordinal)
+            || !site.Contains($"server {replicas[1].Authority} ", StringComparison.Ordinal)
+            || !site.Contains($"listen 127.0.0.1:{port};", StringComparison.Ordinal)
+            || site.Contains("listen [::]", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"deploy/nginx/keelson.conf no longer has the ports this test replaces:\n{shipped}");
         }
@@ -58,6 +60,7 @@ public sealed class Nginx : IAsyncDisposable
         System.IO.Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "keelson.conf"), site);
         var temp = Path.Combine(directory, "temp");
+        System.IO.Directory.CreateDirectory(temp);
         await File.WriteAllTextAsync(Path.Combine(directory, "nginx.conf"), $$"""
             daemon off;
             worker_processes 1;

@@ -116,6 +116,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
 
         Assert.Equal(["aa01", "aa03"], await Ids("q=aa&sort=machine"));
         Assert.Equal(["aa03", "aa01"], await Ids("q=aa&sort=-machine"));
+        Assert.Equal(["aa01", "aa03"], await Ids("q=AA&sort=machine"));        // the search ignores case, on every store
         Assert.Equal(["bb02"], await Ids("q=1.1."));
         Assert.Empty(await Ids("q=a%25"));                    // % and _ are characters to find, not wildcards
         Assert.Empty(await Ids("q=a_0"));

@@ -9,12 +9,14 @@ public sealed class SqlFleetLockStoreTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("keelson-fleetlock-store-").FullName;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    private DatabaseLocation _location = null!;
     private Database _database = null!;
     private SqlFleetLockStore _store = null!;
 
     public async Task InitializeAsync()
     {
-        _database = Database.OpenSqlite(Path.Combine(_directory, "keelson.db"));
+        _location = await TestDatabase.CreateAsync(_directory);
+        _database = Database.Open(_location);
         await Migrations.ApplyAsync(_database, _time, CancellationToken.None);
         _store = new SqlFleetLockStore(_database, _time);
     }
@@ -143,7 +145,7 @@ public sealed class SqlFleetLockStoreTests : IAsyncLifetime
         await LockAsync("m1");
         _database.Dispose();
 
-        _database = Database.OpenSqlite(Path.Combine(_directory, "keelson.db"));
+        _database = Database.Open(_location);
         await Migrations.ApplyAsync(_database, _time, CancellationToken.None);
         var reopened = new SqlFleetLockStore(_database, _time);
 

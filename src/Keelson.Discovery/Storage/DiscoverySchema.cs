@@ -4,10 +4,10 @@ using Dapper;
 namespace Keelson.Discovery.Storage;
 
 /// <summary>
-/// The SQLite store's schema migrations, applied in order at start-up, each in its own transaction and recorded in
-/// <c>schema_migrations</c>. Migrations are only ever appended.
+/// The SQL stores' schema migrations (SQLite and PostgreSQL), applied in order at start-up, each in its own
+/// transaction and recorded in <c>schema_migrations</c>. Migrations are only ever appended.
 /// </summary>
-internal static class SqliteSchema
+internal static class DiscoverySchema
 {
     private static readonly (int Version, string Name, string Sql)[] s_all =
     [
@@ -42,20 +42,36 @@ internal static class SqliteSchema
     /// <summary>The newest schema version this build knows.</summary>
     public static int Latest => s_all[^1].Version;
 
-    /// <summary>Applies the migrations the database has not seen, in <paramref name="write"/> transactions.</summary>
+    /// <summary>
+    /// Applies the migrations the database has not seen, in <paramref name="write"/> transactions, each starting with
+    /// <paramref name="migrationLock"/> (when not empty) so that replicas starting at once migrate one after another.
+    /// </summary>
     public static async Task ApplyAsync(
-        Func<Func<DbConnection, DbTransaction, Task>, CancellationToken, Task> write, TimeProvider time, CancellationToken cancellationToken)
+        Func<Func<DbConnection, DbTransaction, Task>, CancellationToken, Task> write, string migrationLock, TimeProvider time, CancellationToken cancellationToken)
     {
+        async Task LockAsync(DbConnection connection, DbTransaction transaction)
+        {
+            if (migrationLock.Length > 0)
+            {
+                await connection.ExecuteAsync(migrationLock, transaction: transaction);
+            }
+        }
+
         await write(
-            (connection, transaction) => connection.ExecuteAsync(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-                transaction: transaction),
+            async (connection, transaction) =>
+            {
+                await LockAsync(connection, transaction);
+                await connection.ExecuteAsync(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                    transaction: transaction);
+            },
             cancellationToken);
         foreach (var (version, name, sql) in s_all)
         {
             await write(
                 async (connection, transaction) =>
                 {
+                    await LockAsync(connection, transaction);
                     var seen = await connection.ExecuteScalarAsync<long>(
                         "SELECT COUNT(*) FROM schema_migrations WHERE version = @version", new { version }, transaction);
                     if (seen > 0)
