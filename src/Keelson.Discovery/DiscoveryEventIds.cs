@@ -8,4 +8,6 @@ internal static class DiscoveryEventIds
     public const int TokensCollected = 3;
     public const int CollectionFailed = 4;
     public const int StoreFailed = 5;
+    public const int ListenerLost = 6;
+    public const int ListenerRestored = 7;
 }

@@ -45,6 +45,11 @@ public static class DiscoveryService
         builder.Services.AddHostedService(services => services.GetRequiredService<TokenCollector>());
 
         var app = builder.Build();
+        if (store is PostgresDiscoveryStore postgres)
+        {
+            postgres.Logger = app.Services.GetRequiredService<ILogger<PostgresDiscoveryStore>>();
+        }
+
         DiscoveryEndpoints.Map(app);
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
         return app;

@@ -22,6 +22,9 @@ public sealed class TestStore : IDisposable
 
     public string? EtcdPrefix { get; }
 
+    /// <summary>The PostgreSQL database's connection string, for a test that looks inside; null for the other stores.</summary>
+    public string? ConnectionString { get; private init; }
+
     public static TestStore Sqlite()
     {
         var directory = Directory.CreateTempSubdirectory("keelson-discovery-test-").FullName;
@@ -34,7 +37,7 @@ public sealed class TestStore : IDisposable
         // Off the test's synchronisation context: the cluster may be starting.
         var connectionString = Task.Run(() => Keelson.TestSupport.PostgresCluster.CreateDatabaseAsync()).GetAwaiter().GetResult();
         return StoreLocation.TryParse(connectionString, out var location, out var error)
-            ? new TestStore(location!, null, null)
+            ? new TestStore(location!, null, null) { ConnectionString = connectionString }
             : throw new InvalidOperationException($"the test cluster's connection string is refused: {error}");
     }
 

@@ -5,7 +5,8 @@ namespace Keelson.Discovery.Storage;
 
 /// <summary>
 /// The SQL stores' schema migrations (SQLite and PostgreSQL), applied in order at start-up, each in its own
-/// transaction and recorded in <c>schema_migrations</c>. Migrations are only ever appended.
+/// transaction and recorded in a table of their own (<see cref="SqliteMigrationsTable"/>, or
+/// <see cref="PostgresMigrationsTable"/> beside the update service's in a shared database). Migrations are only ever appended.
 /// </summary>
 internal static class DiscoverySchema
 {
@@ -39,6 +40,15 @@ internal static class DiscoverySchema
             """),
     ];
 
+    /// <summary>Where a SQLite file records its migrations (the file holds nothing else).</summary>
+    public const string SqliteMigrationsTable = "schema_migrations";
+
+    /// <summary>
+    /// Where a PostgreSQL database records them: a name of its own, since the update service may keep its tables
+    /// (and its <c>schema_migrations</c>) in the same database.
+    /// </summary>
+    public const string PostgresMigrationsTable = "discovery_schema_migrations";
+
     /// <summary>The newest schema version this build knows.</summary>
     public static int Latest => s_all[^1].Version;
 
@@ -47,7 +57,11 @@ internal static class DiscoverySchema
     /// <paramref name="migrationLock"/> (when not empty) so that replicas starting at once migrate one after another.
     /// </summary>
     public static async Task ApplyAsync(
-        Func<Func<DbConnection, DbTransaction, Task>, CancellationToken, Task> write, string migrationLock, TimeProvider time, CancellationToken cancellationToken)
+        Func<Func<DbConnection, DbTransaction, Task>, CancellationToken, Task> write,
+        string migrationsTable,
+        string migrationLock,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         async Task LockAsync(DbConnection connection, DbTransaction transaction)
         {
@@ -62,7 +76,7 @@ internal static class DiscoverySchema
             {
                 await LockAsync(connection, transaction);
                 await connection.ExecuteAsync(
-                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                    $"CREATE TABLE IF NOT EXISTS {migrationsTable} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
                     transaction: transaction);
             },
             cancellationToken);
@@ -73,7 +87,7 @@ internal static class DiscoverySchema
                 {
                     await LockAsync(connection, transaction);
                     var seen = await connection.ExecuteScalarAsync<long>(
-                        "SELECT COUNT(*) FROM schema_migrations WHERE version = @version", new { version }, transaction);
+                        $"SELECT COUNT(*) FROM {migrationsTable} WHERE version = @version", new { version }, transaction);
                     if (seen > 0)
                     {
                         return;
@@ -81,7 +95,7 @@ internal static class DiscoverySchema
 
                     await connection.ExecuteAsync(sql, transaction: transaction);
                     await connection.ExecuteAsync(
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @now)",
+                        $"INSERT INTO {migrationsTable} (version, name, applied_at) VALUES (@version, @name, @now)",
                         new { version, name, now = time.GetUtcNow().ToUnixTimeMilliseconds() },
                         transaction);
                 },
@@ -91,7 +105,7 @@ internal static class DiscoverySchema
         await write(
             async (connection, transaction) =>
             {
-                var newest = await connection.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", transaction: transaction);
+                var newest = await connection.ExecuteScalarAsync<long>($"SELECT COALESCE(MAX(version), 0) FROM {migrationsTable}", transaction: transaction);
                 if (newest > Latest)
                 {
                     throw new DiscoveryStoreException(

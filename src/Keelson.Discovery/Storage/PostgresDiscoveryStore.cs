@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Dapper;
 using Keelson.Postgres;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Keelson.Discovery.Storage;
@@ -10,7 +12,7 @@ namespace Keelson.Discovery.Storage;
 /// replicas changing one token take turns, and notifies the channel <see cref="Channel"/> with the token; every
 /// replica listens on a connection of its own (reconnecting when it drops) and wakes its held watches.
 /// </summary>
-internal sealed class PostgresDiscoveryStore : SqlDiscoveryStore
+internal sealed partial class PostgresDiscoveryStore : SqlDiscoveryStore
 {
     /// <summary>The notification channel changes are announced on; the payload is the token.</summary>
     public const string Channel = "keelson_discovery_changes";
@@ -34,6 +36,9 @@ internal sealed class PostgresDiscoveryStore : SqlDiscoveryStore
     }
 
     public override bool IsShared => false;
+
+    /// <summary>Where a lost and restored listening connection is logged; set once the service's logging exists.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
 
     protected override string LockTokenRow => " FOR UPDATE";
 
@@ -60,6 +65,7 @@ internal sealed class PostgresDiscoveryStore : SqlDiscoveryStore
                         return 0;
                     },
                     ct),
+                DiscoverySchema.PostgresMigrationsTable,
                 $"SELECT pg_advisory_xact_lock({MigrationLockKey})",
                 time,
                 cancellationToken);
@@ -140,7 +146,11 @@ internal sealed class PostgresDiscoveryStore : SqlDiscoveryStore
                     await listen.ExecuteNonQueryAsync(stopping);
                 }
 
-                _listening.TrySetResult();
+                if (!_listening.TrySetResult())
+                {
+                    LogListenerRestored(Logger, Description);
+                }
+
                 _signals.RaiseAll();
                 delay = TimeSpan.FromMilliseconds(100);
                 while (true)
@@ -160,6 +170,8 @@ internal sealed class PostgresDiscoveryStore : SqlDiscoveryStore
                     return;
                 }
 
+                LogListenerLost(Logger, e, PostgresFailure.Describe(_settings, e), delay);
+
                 try
                 {
                     // The real clock: a reconnect waits on the network, not on the service's (possibly simulated) time.
@@ -174,4 +186,12 @@ internal sealed class PostgresDiscoveryStore : SqlDiscoveryStore
             }
         }
     }
+
+    [LoggerMessage(EventId = DiscoveryEventIds.ListenerLost, Level = LogLevel.Warning,
+        Message = "Lost the connection that hears other replicas' changes ({Reason}); reconnecting in {Delay}")]
+    private static partial void LogListenerLost(ILogger logger, Exception exception, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = DiscoveryEventIds.ListenerRestored, Level = LogLevel.Information,
+        Message = "Hearing other replicas' changes again through {Database}; held watches read the store again")]
+    private static partial void LogListenerRestored(ILogger logger, string database);
 }

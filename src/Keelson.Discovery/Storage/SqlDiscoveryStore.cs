@@ -126,7 +126,7 @@ internal abstract class SqlDiscoveryStore : IDiscoveryStore
             cancellationToken);
 
     public Task CheckHealthAsync(CancellationToken cancellationToken) =>
-        ReadAsync((connection, transaction) => connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations", transaction: transaction), cancellationToken);
+        ReadAsync((connection, transaction) => connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM tokens WHERE token = ''", transaction: transaction), cancellationToken);
 
 
     private static async Task<TokenSnapshot?> ReadSnapshotAsync(DbConnection connection, DbTransaction transaction, string token, string lockRow)

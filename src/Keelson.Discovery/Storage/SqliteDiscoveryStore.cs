@@ -51,6 +51,7 @@ internal sealed class SqliteDiscoveryStore : SqlDiscoveryStore
                         return 0;
                     },
                     ct),
+                DiscoverySchema.SqliteMigrationsTable,
                 migrationLock: "",
                 time,
                 cancellationToken);
