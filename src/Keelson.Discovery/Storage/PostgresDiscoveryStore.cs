@@ -19,14 +19,11 @@ internal sealed partial class PostgresDiscoveryStore : SqlDiscoveryStore
 
     // An arbitrary key that names "Keelson discovery migrations" among the database's advisory locks.
     private const long MigrationLockKey = 0x4B65_656C_736F_6E02;
-    private static readonly TimeSpan s_maxReconnectDelay = TimeSpan.FromSeconds(5);
 
     private readonly NpgsqlConnectionStringBuilder _settings;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ChangeSignals _signals;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task _listener = Task.CompletedTask;
+    private PostgresListener? _listener;
 
     private PostgresDiscoveryStore(NpgsqlConnectionStringBuilder settings, ChangeSignals signals)
     {
@@ -69,10 +66,29 @@ internal sealed partial class PostgresDiscoveryStore : SqlDiscoveryStore
                 $"SELECT pg_advisory_xact_lock({MigrationLockKey})",
                 time,
                 cancellationToken);
-            store._listener = store.ListenAsync(store._stopping.Token);
-            // A change made right after start-up must wake a watch: listen before serving.
-            await store._listening.Task.WaitAsync(cancellationToken);
+            // A change made right after start-up must wake a watch: listen before serving. When the listening
+            // connection comes back after a loss, every held watch reads the store again: notifications were lost.
+            store._listener = await PostgresListener.StartAsync(
+                store._settings,
+                Channel,
+                new PostgresListenerEvents(
+                    signals.Raise,
+                    restored =>
+                    {
+                        if (restored)
+                        {
+                            LogListenerRestored(store.Logger, store.Description);
+                            signals.RaiseAll();
+                        }
+                    },
+                    (e, reason, delay) => LogListenerLost(store.Logger, e, reason, delay)),
+                cancellationToken);
             return store;
+        }
+        catch (PostgresUnavailableException e)
+        {
+            store.Dispose();
+            throw new DiscoveryStoreException(e.Message, isTransient: true, e);
         }
         catch
         {
@@ -117,9 +133,7 @@ internal sealed partial class PostgresDiscoveryStore : SqlDiscoveryStore
 
     public override void Dispose()
     {
-        _stopping.Cancel();
-        _listener.Wait(TimeSpan.FromSeconds(5));
-        _stopping.Dispose();
+        _listener?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _dataSource.Dispose();
     }
 
@@ -127,65 +141,6 @@ internal sealed partial class PostgresDiscoveryStore : SqlDiscoveryStore
         PostgresFailure.IsConnectionFailure(e)
             ? new(PostgresFailure.Describe(_settings, e), isTransient: true, e)
             : new($"the discovery database {Description} failed: {e.Message}", isTransient: e.IsTransient, e);
-
-    // One connection kept for LISTEN; when it drops, it is opened again (with a growing delay), and every held
-    // watch reads the store again, since notifications sent meanwhile are lost.
-    private async Task ListenAsync(CancellationToken stopping)
-    {
-        var delay = TimeSpan.FromMilliseconds(100);
-        var listener = new NpgsqlConnectionStringBuilder(_settings.ConnectionString) { Pooling = false, KeepAlive = 10 };
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(listener.ConnectionString);
-                connection.Notification += (_, e) => _signals.Raise(e.Payload);
-                await connection.OpenAsync(stopping);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stopping);
-                }
-
-                if (!_listening.TrySetResult())
-                {
-                    LogListenerRestored(Logger, Description);
-                }
-
-                _signals.RaiseAll();
-                delay = TimeSpan.FromMilliseconds(100);
-                while (true)
-                {
-                    await connection.WaitAsync(stopping);
-                }
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
-            {
-                if (!_listening.Task.IsCompleted)
-                {
-                    _listening.TrySetException(new DiscoveryStoreException(PostgresFailure.Describe(_settings, e), isTransient: true, e));
-                    return;
-                }
-
-                LogListenerLost(Logger, e, PostgresFailure.Describe(_settings, e), delay);
-
-                try
-                {
-                    // The real clock: a reconnect waits on the network, not on the service's (possibly simulated) time.
-                    await Task.Delay(delay, stopping);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_maxReconnectDelay.Ticks));
-            }
-        }
-    }
 
     [LoggerMessage(EventId = DiscoveryEventIds.ListenerLost, Level = LogLevel.Warning,
         Message = "Lost the connection that hears other replicas' changes ({Reason}); reconnecting in {Delay}")]

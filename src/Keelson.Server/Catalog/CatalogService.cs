@@ -323,7 +323,7 @@ public sealed partial class CatalogService(
             "UPDATE update_groups SET rollout_package_id = @packageId, rollout_started_at = @nowMs WHERE channel_id = @id",
             new { packageId = package.Id, nowMs, id = channel.Id },
             transaction);
-        groups.Invalidate();
+        await groups.InvalidateAsync(connection, transaction);
         var change = current is null ? how : $"{how} (was {current.Version})";
         await LogAsync(connection, transaction, appId, ActivityKind.ChannelPackageUpdated,
             $"channel {channel.Name} {change}", now, channel: channel.Name, version: package.Version);
@@ -384,7 +384,7 @@ public sealed partial class CatalogService(
                 await connection.ExecuteAsync(
                     "UPDATE update_groups SET rollout_package_id = NULL WHERE rollout_package_id = @Id", package, transaction);
                 await connection.ExecuteAsync("DELETE FROM packages WHERE id = @Id", package, transaction);
-                groups.Invalidate();
+                await groups.InvalidateAsync(connection, transaction);
                 var what = package.ExternalUrl is null ? $"its payload file ({package.Size} bytes) removed" : $"its payload at {package.ExternalUrl} is not touched";
                 var message = $"package {version} deleted; {what}";
                 await LogAsync(connection, transaction, appId, ActivityKind.PackageDeleted, message, now, version: version);
@@ -438,7 +438,7 @@ public sealed partial class CatalogService(
                 }
 
                 await connection.ExecuteAsync("DELETE FROM channels WHERE id = @Id", channel, transaction);
-                groups.Invalidate();
+                await groups.InvalidateAsync(connection, transaction);
                 var version = channel.PackageId is null
                     ? null
                     : await connection.ExecuteScalarAsync<string>("SELECT version FROM packages WHERE id = @PackageId", channel, transaction);

@@ -91,7 +91,7 @@ public sealed partial class GroupService(Database database, GroupCache cache, In
                     """,
                     group,
                     transaction);
-                cache.Invalidate();
+                await cache.InvalidateAsync(connection, transaction);
                 await CatalogService.LogAsync(connection, transaction, appId, ActivityKind.GroupCreated,
                     $"group {group.Name} created on channel {channel.Name}", now, group: group.Name, channel: channel.Name);
                 return await FindAsync(connection, transaction, appId, group.Name);
@@ -210,7 +210,7 @@ public sealed partial class GroupService(Database database, GroupCache cache, In
                 await connection.ExecuteAsync("UPDATE instances SET group_id = NULL WHERE group_id = @Id", group, transaction);
                 await connection.ExecuteAsync("DELETE FROM fleet_samples WHERE group_id = @Id", group, transaction);
                 await connection.ExecuteAsync("DELETE FROM update_groups WHERE id = @Id", group, transaction);
-                cache.Invalidate();
+                await cache.InvalidateAsync(connection, transaction);
                 var message = machines == 0
                     ? $"group {name} deleted"
                     : $"group {name} deleted with {CatalogService.Plural(machines, "machine")}; each finds its group by its track "
@@ -262,7 +262,7 @@ public sealed partial class GroupService(Database database, GroupCache cache, In
                     """,
                     group,
                     transaction);
-                cache.Invalidate();
+                await cache.InvalidateAsync(connection, transaction);
                 await CatalogService.LogAsync(connection, transaction, appId, activityKind, $"group {group.Name} {verb}: {Describe(group)}",
                     time.GetUtcNow(), group: group.Name);
                 return await FindAsync(connection, transaction, appId, name);

@@ -40,6 +40,10 @@ public sealed class Database : IDisposable
 
     public SqlDialect Dialect { get; }
 
+    /// <summary>The PostgreSQL settings (a copy), for a connection of its own such as a listener's; null on SQLite.</summary>
+    public NpgsqlConnectionStringBuilder? PostgresSettings =>
+        _postgresSettings is null ? null : new NpgsqlConnectionStringBuilder(_postgresSettings.ConnectionString);
+
     /// <summary>Where the data is (a file, or a PostgreSQL host and database), for messages: never a password.</summary>
     public string Description { get; }
 

@@ -115,7 +115,7 @@ public sealed partial class UpdateService(
                         "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
                         view.Group,
                         transaction);
-                    groups.Invalidate();
+                    await groups.InvalidateAsync(connection, transaction);
                 }
 
                 return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
