@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -31,33 +30,33 @@ internal sealed class BlockIndex
         var size = source.Capacity;
         var blocks = new Dictionary<ulong, int>((int)Math.Min(size / PayloadFormat.BlockSize, 1 << 24));
         using var image = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var window = Math.Max(4, (2 * Environment.ProcessorCount) + 2);
-        var buffers = ArrayPool<byte>.Create(chunkSize, window + 2);
-        await OrderedPipeline.RunAsync<(long Offset, byte[] Chunk, int Length, ulong[] Keys)>(window, Environment.ProcessorCount, async (post, token) =>
+        var length = (int)Math.Min(chunkSize, size);
+        var tokens = Enumerable.Range(0, PipelineShape.Tokens).Select(_ => new IndexedChunk(length)).ToArray();
+        var index = new PipelineStage<IndexedChunk>("index", PipelineStageMode.InOrder, (chunk, _) =>
         {
-            for (long offset = 0; offset < size; offset += chunkSize)
+            image.AppendData(chunk.Bytes, 0, chunk.Length);
+            var first = (int)(chunk.Offset / PayloadFormat.BlockSize);
+            for (var i = 0; i < chunk.Length / PayloadFormat.BlockSize; i++)
             {
-                token.ThrowIfCancellationRequested();
-                var length = (int)Math.Min(chunkSize, size - offset);
-                var chunk = buffers.Rent(chunkSize);
-                source.ReadExactly(chunk.AsSpan(0, length), offset);
-                var at = offset;
-                await post(() => (at, chunk, length, Keys(chunk.AsSpan(0, length))));
-            }
-        }, item =>
-        {
-            image.AppendData(item.Chunk, 0, item.Length);
-            var first = (int)(item.Offset / PayloadFormat.BlockSize);
-            for (var i = 0; i < item.Keys.Length; i++)
-            {
-                if (item.Keys[i] != 0)
+                if (chunk.Keys[i] != 0)
                 {
-                    blocks.TryAdd(item.Keys[i], first + i);
+                    blocks.TryAdd(chunk.Keys[i], first + i);
                 }
             }
+        });
+        await OrderedPipeline<IndexedChunk>.RunAsync(tokens, PipelineShape.Threads, (chunk, i) =>
+        {
+            chunk.Offset = i * length;
+            if (chunk.Offset >= size)
+            {
+                return false;
+            }
 
-            buffers.Return(item.Chunk);
-        }, cancellationToken);
+            chunk.Length = (int)Math.Min(length, size - chunk.Offset);
+            source.ReadExactly(chunk.Bytes.AsSpan(0, chunk.Length), chunk.Offset);
+            return true;
+        }, [new PipelineStage<IndexedChunk>("key", PipelineStageMode.Parallel, (chunk, _) => Keys(chunk.Bytes.AsSpan(0, chunk.Length), chunk.Keys)), index],
+            cancellationToken);
         return new BlockIndex(source, blocks, new PayloadDeltaSource(size, Sha256Hash.Read(image.GetHashAndReset())));
     }
 
@@ -99,15 +98,24 @@ internal sealed class BlockIndex
         return scratch[..block.Length].SequenceEqual(block);
     }
 
-    private static ulong[] Keys(ReadOnlySpan<byte> chunk)
+    /// <summary>The keys of the chunk's whole blocks; a partial last block is not indexed: the new image's blocks are whole ones.</summary>
+    private static void Keys(ReadOnlySpan<byte> chunk, ulong[] keys)
     {
-        // A partial last block is not indexed: the new image's blocks are whole ones.
-        var keys = new ulong[chunk.Length / PayloadFormat.BlockSize];
-        for (var i = 0; i < keys.Length; i++)
+        for (var i = 0; i < chunk.Length / PayloadFormat.BlockSize; i++)
         {
             keys[i] = Key(chunk.Slice(i * PayloadFormat.BlockSize, PayloadFormat.BlockSize));
         }
+    }
 
-        return keys;
+    /// <summary>A token of the indexing pipeline: one chunk of the old image and its blocks' keys.</summary>
+    private sealed class IndexedChunk(int chunkSize)
+    {
+        public long Offset { get; set; }
+
+        public int Length { get; set; }
+
+        public byte[] Bytes { get; } = GC.AllocateUninitializedArray<byte>(chunkSize);
+
+        public ulong[] Keys { get; } = new ulong[chunkSize / PayloadFormat.BlockSize];
     }
 }

@@ -6,7 +6,7 @@ namespace Keelson.Payloads;
 /// Turns one chunk of the new image into operations: runs of zero blocks become Zero, runs of blocks found in
 /// the old image at consecutive offsets become Copy (deltas), the rest become Data (one zstd frame per run).
 /// </summary>
-internal sealed class ChunkEncoder(BlockIndex? index, ZstdContexts zstd, ArrayPool<byte> buffers)
+internal sealed class ChunkEncoder(BlockIndex? index, ZstdContexts zstd)
 {
     /// <summary>Zero runs shorter than this next to data go into the data's frame: a separate operation costs more than zstd does.</summary>
     private const int MinZeroRunBlocks = 16;
@@ -18,8 +18,13 @@ internal sealed class ChunkEncoder(BlockIndex? index, ZstdContexts zstd, ArrayPo
     private const byte CopyBlock = 1;
     private const byte DataBlock = 2;
 
-    public EncodedChunk Encode(long offset, byte[] chunk, int length)
+    /// <summary>The most bytes the frames of one chunk take: zstd's bound for the chunk, and a frame's overhead for each run.</summary>
+    public static int MaxFramesLength(int chunkSize) => ZstdContexts.CompressBound(chunkSize) + (MaxRunsPerChunk * ZstdContexts.CompressBound(0));
+
+    /// <summary>Encodes the chunk in <paramref name="buffers"/>: its operations and frames replace what they held.</summary>
+    public void Encode(ChunkBuffers buffers)
     {
+        var (offset, chunk, length) = (buffers.Offset, buffers.Input, buffers.Length);
         var blockCount = (length + PayloadFormat.BlockSize - 1) / PayloadFormat.BlockSize;
         var kinds = new byte[blockCount];
         var sources = new long[blockCount];
@@ -56,7 +61,7 @@ internal sealed class ChunkEncoder(BlockIndex? index, ZstdContexts zstd, ArrayPo
             runs = [(0, blockCount, DataBlock)];
         }
 
-        return Build(offset, chunk, length, runs, sources);
+        Build(buffers, runs, sources);
     }
 
     private static bool Set(long[] sources, int block, long offset)
@@ -108,47 +113,42 @@ internal sealed class ChunkEncoder(BlockIndex? index, ZstdContexts zstd, ArrayPo
         return merged;
     }
 
-    private EncodedChunk Build(long offset, byte[] chunk, int length, List<(int Start, int Count, byte Kind)> runs, long[] sources)
+    private void Build(ChunkBuffers buffers, List<(int Start, int Count, byte Kind)> runs, long[] sources)
     {
-        var operations = new List<PayloadOperation>(runs.Count);
+        var (offset, chunk, length) = (buffers.Offset, buffers.Input, buffers.Length);
+        var operations = buffers.Operations;
+        operations.Clear();
+        var frames = buffers.Frames;
         var frameSpace = runs.Where(r => r.Kind == DataBlock).Sum(r => ZstdContexts.CompressBound(r.Count * PayloadFormat.BlockSize));
-        var frames = frameSpace > 0 ? buffers.Rent(frameSpace) : null;
+        if (frameSpace > frames.Length)
+        {
+            throw new InvalidOperationException($"the frames of a chunk need {frameSpace} bytes, more than the {frames.Length} of MaxFramesLength");
+        }
+
         var framesLength = 0;
-        try
+        foreach (var (start, count, kind) in runs)
         {
-            foreach (var (start, count, kind) in runs)
+            var runOffset = start * PayloadFormat.BlockSize;
+            var runLength = Math.Min(count * PayloadFormat.BlockSize, length - runOffset);
+            var bytes = chunk.AsSpan(runOffset, runLength);
+            var target = offset + runOffset;
+            switch (kind)
             {
-                var runOffset = start * PayloadFormat.BlockSize;
-                var runLength = Math.Min(count * PayloadFormat.BlockSize, length - runOffset);
-                var bytes = chunk.AsSpan(runOffset, runLength);
-                var target = offset + runOffset;
-                switch (kind)
-                {
-                    case ZeroBlock:
-                        operations.Add(PayloadOperation.Zero(target, runLength));
-                        break;
-                    case CopyBlock:
-                        operations.Add(PayloadOperation.Copy(target, runLength, sources[start], Sha256Hash.Compute(bytes)));
-                        break;
-                    default:
-                        var frameLength = zstd.Compress(bytes, frames.AsSpan(framesLength));
-                        operations.Add(PayloadOperation.Data(target, runLength, Sha256Hash.Compute(bytes), framesLength, frameLength,
-                            Sha256Hash.Compute(frames.AsSpan(framesLength, frameLength))));
-                        framesLength += frameLength;
-                        break;
-                }
+                case ZeroBlock:
+                    operations.Add(PayloadOperation.Zero(target, runLength));
+                    break;
+                case CopyBlock:
+                    operations.Add(PayloadOperation.Copy(target, runLength, sources[start], Sha256Hash.Compute(bytes)));
+                    break;
+                default:
+                    var frameLength = zstd.Compress(bytes, frames.AsSpan(framesLength));
+                    operations.Add(PayloadOperation.Data(target, runLength, Sha256Hash.Compute(bytes), framesLength, frameLength,
+                        Sha256Hash.Compute(frames.AsSpan(framesLength, frameLength))));
+                    framesLength += frameLength;
+                    break;
             }
         }
-        catch
-        {
-            if (frames is not null)
-            {
-                buffers.Return(frames);
-            }
 
-            throw;
-        }
-
-        return new EncodedChunk(chunk, length, operations, frames, framesLength);
+        buffers.FramesLength = framesLength;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 
 namespace Keelson.Payloads;
@@ -111,70 +110,44 @@ public static class PayloadCreator
         CancellationToken cancellationToken)
     {
         var size = image.Capacity;
-        var chunkSize = options.ChunkSize;
-        var window = Math.Max(4, (2 * Environment.ProcessorCount) + 2);
-        var buffers = ArrayPool<byte>.Create(ZstdContexts.CompressBound(chunkSize) + (64 * 1024), (2 * window) + 4);
+        var chunkSize = (int)Math.Min(options.ChunkSize, size);
         using var zstd = new ZstdContexts(options.CompressionLevel);
-        var encoder = new ChunkEncoder(index, zstd, buffers);
+        var encoder = new ChunkEncoder(index, zstd);
         using var imageHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var operations = new List<PayloadOperation>((int)Math.Min((size / chunkSize) + 1, PayloadFormat.MaxOperations));
         long dataOffset = 0;
-        long done = 0;
-        await OrderedPipeline.RunAsync<EncodedChunk>(window, Environment.ProcessorCount, async (post, token) =>
+        var append = new PipelineStage<ChunkBuffers>("append", PipelineStageMode.InOrder, (chunk, _) =>
         {
-            for (long offset = 0; offset < size; offset += chunkSize)
+            imageHash.AppendData(chunk.Input, 0, chunk.Length);
+            data.Write(chunk.Frames, 0, chunk.FramesLength);
+            if (operations.Count + chunk.Operations.Count > PayloadFormat.MaxOperations)
             {
-                token.ThrowIfCancellationRequested();
-                var length = (int)Math.Min(chunkSize, size - offset);
-                var chunk = buffers.Rent(chunkSize);
-                image.ReadExactly(chunk.AsSpan(0, length), offset);
-                var at = offset;
-                await post(() =>
-                {
-                    try
-                    {
-                        return encoder.Encode(at, chunk, length);
-                    }
-                    catch
-                    {
-                        buffers.Return(chunk);
-                        throw;
-                    }
-                });
+                throw new PayloadException(PayloadErrorKind.TooLarge, $"the image needs more than {PayloadFormat.MaxOperations} operations; use a larger chunk size");
             }
-        }, encoded =>
-        {
-            try
+
+            foreach (var operation in chunk.Operations)
             {
-                imageHash.AppendData(encoded.Input, 0, encoded.InputLength);
-                if (encoded.Frames is { } frames)
+                operations.Add(operation.Kind == PayloadOperationKind.Data ? operation with { DataOffset = dataOffset + operation.DataOffset } : operation);
+            }
+
+            dataOffset += chunk.FramesLength;
+            progress?.Report(new PayloadProgress(chunk.Offset + chunk.Length, size));
+        });
+        await OrderedPipeline<ChunkBuffers>.RunAsync([.. Enumerable.Range(0, PipelineShape.Tokens).Select(_ => new ChunkBuffers(chunkSize))], PipelineShape.Threads,
+            (chunk, i) =>
+            {
+                chunk.Offset = i * chunkSize;
+                if (chunk.Offset >= size)
                 {
-                    data.Write(frames, 0, encoded.FramesLength);
+                    return false;
                 }
 
-                if (operations.Count + encoded.Operations.Count > PayloadFormat.MaxOperations)
-                {
-                    throw new PayloadException(PayloadErrorKind.TooLarge, $"the image needs more than {PayloadFormat.MaxOperations} operations; use a larger chunk size");
-                }
-
-                foreach (var operation in encoded.Operations)
-                {
-                    operations.Add(operation.Kind == PayloadOperationKind.Data ? operation with { DataOffset = dataOffset + operation.DataOffset } : operation);
-                }
-
-                dataOffset += encoded.FramesLength;
-                done += encoded.InputLength;
-                progress?.Report(new PayloadProgress(done, size));
-            }
-            finally
-            {
-                buffers.Return(encoded.Input);
-                if (encoded.Frames is { } frames)
-                {
-                    buffers.Return(frames);
-                }
-            }
-        }, cancellationToken);
+                chunk.Length = (int)Math.Min(chunkSize, size - chunk.Offset);
+                image.ReadExactly(chunk.Input.AsSpan(0, chunk.Length), chunk.Offset);
+                return true;
+            },
+            [new PipelineStage<ChunkBuffers>("encode", PipelineStageMode.Parallel, (chunk, _) => encoder.Encode(chunk)), append],
+            cancellationToken);
         return (operations, Sha256Hash.Read(imageHash.GetHashAndReset()));
     }
 

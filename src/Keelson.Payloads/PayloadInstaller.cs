@@ -24,7 +24,12 @@ public static class PayloadInstaller
     /// </summary>
     public static async Task<PayloadApplyResult> ApplyAsync(
         Stream payload, SlotTarget target, PayloadApplyOptions options, IProgress<PayloadProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        (await ApplyWithReportAsync(payload, target, options, progress, cancellationToken)).Result;
+
+    /// <summary><see cref="ApplyAsync"/>, with what the data pipeline did (for tests of its bounds).</summary>
+    internal static async Task<(PayloadApplyResult Result, PipelineResult Pipeline)> ApplyWithReportAsync(
+        Stream payload, SlotTarget target, PayloadApplyOptions options, IProgress<PayloadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(target);
@@ -51,9 +56,9 @@ public static class PayloadInstaller
         }
 
         // Nothing has been written so far: every refusal above left the target as it was.
-        await WriteAsync(payload, header, manifest, slot, source, options, progress, cancellationToken);
-        return new PayloadApplyResult(manifest, manifest.BytesOf(PayloadOperationKind.Data), manifest.BytesOf(PayloadOperationKind.Copy),
-            manifest.BytesOf(PayloadOperationKind.Zero));
+        var pipeline = await WriteAsync(payload, header, manifest, slot, source, options, progress, cancellationToken);
+        return (new PayloadApplyResult(manifest, manifest.BytesOf(PayloadOperationKind.Data), manifest.BytesOf(PayloadOperationKind.Copy),
+            manifest.BytesOf(PayloadOperationKind.Zero)), pipeline);
     }
 
     private static void CheckCompatible(PayloadManifest manifest, PayloadApplyOptions options)
@@ -142,51 +147,46 @@ public static class PayloadInstaller
             + $"its first {delta.Size} bytes have SHA-256 {actual} (source bytes {first.Operation.SourceOffset}..{first.Operation.SourceOffset + first.Operation.Length} differ). Nothing was written.");
     }
 
-    private static async Task WriteAsync(
+    /// <summary>
+    /// Streams the data into the slot: frames are checked and decompressed on every core, written in operation
+    /// order, then read back and checked (<see cref="ReadBack"/>); the slot is flushed to the device at the end.
+    /// </summary>
+    private static async Task<PipelineResult> WriteAsync(
         Stream payload, PayloadHeader header, PayloadManifest manifest, SlotFile slot, SlotFile? source, PayloadApplyOptions options,
         IProgress<PayloadProgress>? progress, CancellationToken cancellationToken)
     {
-        var zeros = new byte[manifest.ChunkSize];
-        using var readBack = ReadBack.Start(options.ReadBack, slot, manifest, cancellationToken);
-        try
+        var zeros = new byte[Math.Min(manifest.ChunkSize, manifest.ImageSize)];
+        using var readBack = ReadBack.Create(options.ReadBack, slot, manifest);
+        long handedToWriteback = 0;
+        var write = new PipelineStage<OperationBuffers>("write", PipelineStageMode.InOrder, (buffers, index) =>
         {
-            long handedToWriteback = 0;
-            await DataStream.RunAsync(payload, header, manifest, source, options.CheckChunkOutputs, readBack.StreamWorkers, chunk =>
+            var operation = manifest.Operations[(int)index];
+            if (buffers.HasOutput)
             {
-                var operation = chunk.Operation;
-                if (chunk.Output is { } output)
-                {
-                    slot.Write(output.AsSpan(0, operation.Length), operation.TargetOffset);
-                }
-                else if (operation.Kind == PayloadOperationKind.Zero)
-                {
-                    slot.Write(zeros.AsSpan(0, operation.Length), operation.TargetOffset);
-                }
-                else
-                {
-                    throw new InvalidOperationException($"{DataStream.Describe(chunk.Index, operation)} has no output");
-                }
+                slot.Write(buffers.Output.AsSpan(0, operation.Length), operation.TargetOffset);
+            }
+            else if (operation.Kind == PayloadOperationKind.Zero)
+            {
+                slot.Write(zeros.AsSpan(0, operation.Length), operation.TargetOffset);
+            }
+            else
+            {
+                throw new InvalidOperationException($"{DataStream.Describe((int)index, operation)} has no output");
+            }
 
-                // The disk starts writing now rather than at the final flush, while the CPU decompresses.
-                if (operation.TargetEnd - handedToWriteback >= WritebackStep)
-                {
-                    slot.StartWriteback(handedToWriteback, operation.TargetEnd - handedToWriteback);
-                    handedToWriteback = operation.TargetEnd;
-                }
+            // The disk starts writing now rather than at the final flush, while the CPU decompresses.
+            if (operation.TargetEnd - handedToWriteback >= WritebackStep)
+            {
+                slot.StartWriteback(handedToWriteback, operation.TargetEnd - handedToWriteback);
+                handedToWriteback = operation.TargetEnd;
+            }
 
-                progress?.Report(new PayloadProgress(operation.TargetEnd, manifest.ImageSize));
-                readBack.Written(chunk.Index);
-            }, cancellationToken);
-        }
-        catch
-        {
-            await readBack.AbandonAsync();
-            throw;
-        }
-
-        var checkedBack = readBack.CompleteAsync();
+            progress?.Report(new PayloadProgress(operation.TargetEnd, manifest.ImageSize));
+        });
+        var result = await DataStream.RunAsync(payload, header, manifest, source, options.CheckChunkOutputs, [write, readBack.Stage], cancellationToken);
+        readBack.Complete();
         slot.Flush();
-        await checkedBack;
+        return result;
     }
 
     private static Sha256Hash HashRange(SlotFile slot, long length, CancellationToken cancellationToken)

@@ -37,18 +37,20 @@ public static class PayloadReader
         ArgumentNullException.ThrowIfNull(trustedKeys);
         var (header, manifest) = await ReadAsync(payload, trustedKeys, cancellationToken);
         using var image = manifest.IsDelta ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var zeros = new byte[manifest.ChunkSize];
+        var zeros = new byte[Math.Min(manifest.ChunkSize, manifest.ImageSize)];
         long done = 0;
-        await DataStream.RunAsync(payload, header, manifest, source: null, checkOutputs: true, Environment.ProcessorCount, chunk =>
+        var consume = new PipelineStage<OperationBuffers>("hash", PipelineStageMode.InOrder, (buffers, index) =>
         {
+            var operation = manifest.Operations[(int)index];
             if (image is not null)
             {
-                image.AppendData(chunk.Output is { } output ? output.AsSpan(0, chunk.Operation.Length) : zeros.AsSpan(0, chunk.Operation.Length));
+                image.AppendData(buffers.HasOutput ? buffers.Output.AsSpan(0, operation.Length) : zeros.AsSpan(0, operation.Length));
             }
 
-            done += chunk.Operation.Length;
+            done += operation.Length;
             progress?.Report(new PayloadProgress(done, manifest.ImageSize));
-        }, cancellationToken);
+        });
+        await DataStream.RunAsync(payload, header, manifest, source: null, checkOutputs: true, [consume], cancellationToken);
         if (image is not null)
         {
             var actual = Sha256Hash.Read(image.GetHashAndReset());

@@ -80,6 +80,51 @@ public sealed class PayloadRefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_corrupt_frame_in_the_middle_is_refused_naming_its_operation_and_where_it_lies()
+    {
+        var image = TestImages.Mixed(1 << 20, seed: 26);
+        var payload = await _payloads.CreateAsync(image, chunkSize: 16 * 1024);
+        var header = PayloadHeader.Read(payload);
+        var manifest = await PayloadReader.ReadUnverifiedManifestAsync(new MemoryStream(payload));
+        var frames = manifest.Operations.Select((operation, index) => (Operation: operation, Index: index)).Where(o => o.Operation.Kind == PayloadOperationKind.Data).ToList();
+        var (middle, index) = frames[frames.Count / 2];
+        var start = header.DataStart + middle.DataOffset;
+        var corrupt = payload.ToArray();
+        corrupt[start + (middle.DataLength / 2)] ^= 0x40;
+        var (slot, _) = Slot(image.Length);
+
+        foreach (var stream in new Stream[] { new MemoryStream(corrupt), new ForwardOnlyStream(corrupt) })
+        {
+            var refusal = await Assert.ThrowsAsync<PayloadException>(() => PayloadInstaller.ApplyAsync(stream, new SlotTarget(slot), _payloads.Options()));
+
+            Assert.Equal(PayloadErrorKind.Corrupt, refusal.Kind);
+            Assert.StartsWith($"operation {index} (image bytes {middle.TargetOffset}..{middle.TargetEnd}): its zstd frame has SHA-256 ", refusal.Message, StringComparison.Ordinal);
+            Assert.EndsWith($"the payload's data is corrupt (payload bytes {start}..{start + middle.DataLength})", refusal.Message, StringComparison.Ordinal);
+        }
+
+        // Every frame before it was intact and written; nothing after it was.
+        var written = await File.ReadAllBytesAsync(slot);
+        Assert.Equal(image[..(int)frames[(frames.Count / 2) - 4].Operation.TargetEnd], written[..(int)frames[(frames.Count / 2) - 4].Operation.TargetEnd]);
+    }
+
+    [Fact]
+    public async Task A_download_cut_inside_a_frame_names_the_frame()
+    {
+        var image = TestImages.Mixed(1 << 20, seed: 27);
+        var payload = await _payloads.CreateAsync(image, chunkSize: 16 * 1024);
+        var header = PayloadHeader.Read(payload);
+        var manifest = await PayloadReader.ReadUnverifiedManifestAsync(new MemoryStream(payload));
+        var (operation, index) = manifest.Operations.Select((o, i) => (Operation: o, Index: i)).Where(o => o.Operation.Kind == PayloadOperationKind.Data).Skip(20).First();
+        var (slot, _) = Slot(image.Length);
+
+        var refusal = await Assert.ThrowsAsync<PayloadException>(() => PayloadInstaller.ApplyAsync(
+            new ForwardOnlyStream(payload[..(int)(header.DataStart + operation.DataOffset + 10)]), new SlotTarget(slot), _payloads.Options()));
+
+        Assert.Equal(PayloadErrorKind.Truncated, refusal.Kind);
+        Assert.Equal($"the payload is truncated: it ends inside the zstd frame of operation {index} (image bytes {operation.TargetOffset}..{operation.TargetEnd})", refusal.Message);
+    }
+
+    [Fact]
     public async Task Bytes_after_the_end_are_refused()
     {
         var payload = await _payloads.CreateAsync(TestImages.Mixed(64 * 1024, seed: 13));

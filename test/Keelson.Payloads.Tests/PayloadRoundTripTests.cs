@@ -149,6 +149,24 @@ public sealed class PayloadRoundTripTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task Thousands_of_frames_pass_through_a_fixed_number_of_buffers_without_allocating_per_frame()
+    {
+        var image = TestImages.Mixed(16 << 20, seed: 14);
+        var payload = await _payloads.CreateAsync(image, chunkSize: 4096);
+        var slot = _payloads.File(new byte[16 << 20]);
+
+        var (result, pipeline) = await PayloadInstaller.ApplyWithReportAsync(new MemoryStream(payload), new SlotTarget(slot), _payloads.Options(), null, CancellationToken.None);
+
+        log.WriteLine($"{pipeline.Items} operations, at most {pipeline.PeakInFlight} in flight, {pipeline.AllocatedBytes} bytes allocated by the pipeline's threads");
+        Assert.Equal(result.Manifest.Operations.Count, pipeline.Items);
+        Assert.True(pipeline.Items > 50 * PipelineShape.Tokens, $"{pipeline.Items} operations is not far above the {PipelineShape.Tokens} in flight");
+        Assert.InRange(pipeline.PeakInFlight, 1, PipelineShape.Tokens);
+        // 24 bytes (the smallest object) per operation would be more than this.
+        Assert.True(pipeline.AllocatedBytes < 24 * pipeline.Items / 2, $"the apply's threads allocated {pipeline.AllocatedBytes} bytes for {pipeline.Items} operations");
+        Assert.Equal(image, await File.ReadAllBytesAsync(slot));
+    }
+
+    [Fact]
     public async Task Applying_reads_the_payload_as_a_stream_that_cannot_seek()
     {
         var image = TestImages.Mixed(1 << 20, seed: 7);

@@ -2,6 +2,7 @@ using Keelson.Agent.Host;
 using Keelson.Agent.Install;
 using Keelson.Disks;
 using Keelson.Disks.Boot;
+using Keelson.Omaha;
 using Keelson.Payloads;
 
 namespace Keelson.Agent.Tests.Install;
@@ -36,6 +37,23 @@ public sealed class SlotInstallerTests : IDisposable
         }
 
         return disk;
+    }
+
+    /// <summary>A disk whose passive slot B held a good release: a refusal must not leave it bootable half overwritten.</summary>
+    private async Task<string> GoodPassiveSlotDiskAsync()
+    {
+        var disk = await DiskAsync();
+        using var gpt = await GptDisk.OpenAsync(disk, writable: true);
+        await gpt.SetSlotAttributesAsync(UsrSlotName.B, priority: 1, tries: 0, successful: true);
+        return disk;
+    }
+
+    private static async Task AssertPassiveUnbootableAsync(string disk)
+    {
+        using var after = await GptDisk.OpenAsync(disk);
+        var b = after.GetSlot(UsrSlotName.B);
+        Assert.Equal((0, 0, false), (b.Priority, b.Tries, b.Successful));
+        Assert.Equal(UsrSlotName.A, after.SelectBoot().Slot!.Name);
     }
 
     private static Task<SlotKernel> NoKernel(UsrSlot slot, string version, CancellationToken cancellationToken) =>
@@ -82,6 +100,41 @@ public sealed class SlotInstallerTests : IDisposable
         var b = after.GetSlot(UsrSlotName.B);
         Assert.Equal((0, 0, false), (b.Priority, b.Tries, b.Successful));
         Assert.Equal(UsrSlotName.A, after.SelectBoot().Slot!.Name);
+    }
+
+    [Fact]
+    public async Task A_payload_with_a_corrupt_frame_in_the_middle_leaves_the_passive_slot_unbootable()
+    {
+        var disk = await GoodPassiveSlotDiskAsync();
+        var payload = await PayloadAsync("1.1.0", _key);
+        var bytes = await File.ReadAllBytesAsync(payload);
+        var dataLength = (await PayloadReader.ReadUnverifiedManifestAsync(new MemoryStream(bytes))).DataLength;
+        bytes[bytes.Length - (dataLength / 2)] ^= 0x10;
+        await File.WriteAllBytesAsync(payload, bytes);
+
+        var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
+            SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, null, Options(), new GptprioBackend(disk), NoKernel, null, CancellationToken.None));
+
+        Assert.Equal(OmahaErrorCodes.DownloadOperationHashMismatch, error.ErrorCode);
+        Assert.Matches("^the payload was refused: operation [0-9]+ \\(image bytes [0-9]+\\.\\.[0-9]+\\): its zstd frame has SHA-256 ", error.Message);
+        await AssertPassiveUnbootableAsync(disk);
+    }
+
+    [Fact]
+    public async Task A_truncated_payload_leaves_the_passive_slot_unbootable_and_can_be_retried()
+    {
+        var disk = await GoodPassiveSlotDiskAsync();
+        var payload = await PayloadAsync("1.1.0", _key);
+        var bytes = await File.ReadAllBytesAsync(payload);
+        await File.WriteAllBytesAsync(payload, bytes[..(bytes.Length * 2 / 3)]);
+
+        var error = await Assert.ThrowsAsync<UpdateEngineException>(() =>
+            SlotInstaller.InstallAsync(disk, UsrSlotName.A, payload, null, Options(), new GptprioBackend(disk), NoKernel, null, CancellationToken.None));
+
+        Assert.Equal(OmahaErrorCodes.DownloadTransferError, error.ErrorCode);
+        Assert.True(error.IsTransient);
+        Assert.Contains("the payload is truncated", error.Message, StringComparison.Ordinal);
+        await AssertPassiveUnbootableAsync(disk);
     }
 
     [Fact]
