@@ -41,9 +41,9 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
 fi
 
-log "building keelson (Release)"
-dotnet build -c Release -v quiet -nologo src/Keelson.Cli >/dev/null
-keelson=$PWD/src/Keelson.Cli/bin/Release/net10.0/keelson
+log "building keelson as users run it (./keelson: Release, ReadyToRun)"
+./keelson --version >/dev/null
+keelson=$PWD/.keelson/keelson
 cd "$work"
 
 # --- images -----------------------------------------------------------------------------------------------------
