@@ -1,11 +1,11 @@
 using System.Data.Common;
-using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Globalization;
 using Dapper;
 using Keelson.Omaha;
 using Keelson.Server.Storage;
 using Keelson.Server.Updates;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stopwatch = System.Diagnostics.Stopwatch;
 
 namespace DashboardPages;
 
@@ -78,7 +78,7 @@ internal static class FleetSeed
         var random = new Random(seed);
         var nowMs = now.ToUnixTimeMilliseconds();
         var report = new SeedReport(machines);
-        var counts = new FleetCounts(database, TimeProvider.System, NullLogger<FleetCounts>.Instance);
+        var counts = new FleetCounts(database, NullLogger<FleetCounts>.Instance);
         await database.WriteAsync(
             async (connection, transaction) =>
             {
