@@ -64,6 +64,8 @@ public static class KeelsonServer
         builder.Services.AddSingleton<RolloutQueries>();
         builder.Services.AddSingleton<FleetLock.SqlFleetLockStore>();
         builder.Services.AddDashboard(options, adminToken);
+        builder.Services.AddSingleton<FleetCounts>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FleetCounts>());
         builder.Services.AddSingleton<FleetSampler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FleetSampler>());
         builder.Services.AddProblemDetails();

@@ -7,8 +7,10 @@ internal static class ServerEventIds
     public const int LastChecksNotRecorded = 2;
     public const int FleetSampleFailed = 3;
     public const int LiveChangesFailed = 4;
-    public const int CatalogListenerLost = 5;
-    public const int CatalogListenerRestored = 6;
+    public const int InstancePruneFailed = 5;
+    public const int InstanceCountFoldFailed = 6;
+    public const int CatalogListenerLost = 7;
+    public const int CatalogListenerRestored = 8;
 
     // What an operator follows in the log: the fleet's updates and the catalog's changes, at Information.
     public const int UpdateGranted = 10;

@@ -30,6 +30,15 @@ public sealed class ServerOptions
     /// <summary>Instances not seen for this long are pruned with their history.</summary>
     public TimeSpan InstanceRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How many machines one pruning transaction deletes, with their history: small, so that the one writer is
+    /// never held long and checks keep answering while a large fleet is pruned.
+    /// </summary>
+    public int PruneBatchSize { get; set; } = 500;
+
+    /// <summary>How long pruning waits between two batches, leaving the writer to the checks.</summary>
+    public TimeSpan PrunePause { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How often the machines per version and status are sampled for the dashboard's charts.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
 using Keelson.Server.Api.Contracts;
+using Keelson.Server.Storage;
 using Keelson.Server.Updates;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,5 +27,46 @@ public sealed class InstancePrunerTests
         Assert.Equal(HttpStatusCode.NotFound, (await server.Http.GetAsync($"{server.AppPath}/instances/gone")).StatusCode);
         var remaining = await server.Http.GetFromJsonAsync<Page<InstanceInfo>>($"{server.AppPath}/instances", TestServer.Json);
         Assert.Equal("alive", Assert.Single(remaining!.Items).MachineId);
+    }
+
+    [Fact]
+    public async Task A_large_prune_runs_in_batches_until_every_old_machine_is_gone_and_leaves_recent_ones_and_their_counts()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            // Nothing is pruned by the hourly run while the clock is advanced; the test prunes when it is ready.
+            o.InstanceRetention = TimeSpan.FromDays(3650);
+            o.PruneBatchSize = 2;
+            o.PrunePause = TimeSpan.Zero;
+        });
+        await server.PublishAsync("2605.10.0");
+        await server.SetChannelAsync("stable", "2605.10.0");
+        for (var i = 0; i < 7; i++)
+        {
+            await server.CheckAsync($"gone{i}", "2512.2.0");
+        }
+
+        server.Time.Advance(TimeSpan.FromDays(20));
+        await server.CheckAsync("alive0", "2605.10.0");
+        await server.CheckAsync("alive1", "2512.2.0");
+        server.Time.Advance(TimeSpan.FromDays(11));
+        await server.CheckAsync("gone0", "2512.2.0", events: "");   // checked again: stays
+
+        server.Services.GetRequiredService<ServerOptions>().InstanceRetention = TimeSpan.FromDays(30);
+        var pruner = server.Services.GetRequiredService<InstancePruner>();
+        var pruned = await pruner.PruneAsync(CancellationToken.None);
+
+        Assert.Equal(6, pruned);  // three full batches of two, then an empty one
+        var remaining = await server.Http.GetFromJsonAsync<Page<InstanceInfo>>($"{server.AppPath}/instances?sort=machine", TestServer.Json);
+        Assert.Equal(["alive0", "alive1", "gone0"], remaining!.Items.Select(i => i.MachineId));
+        Assert.Equal(3, remaining.Total);
+        Assert.NotEmpty((await server.InstanceAsync("alive1")).History);
+        var rollout = await server.Http.GetFromJsonAsync<GroupRollout>($"{server.AppPath}/groups/stable/rollout", TestServer.Json);
+        Assert.Equal(3, rollout!.Progress.Total);
+        var database = server.Services.GetRequiredService<Database>();
+        Assert.Equal(0L, await database.ReadAsync(
+            c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instance_history WHERE machine_id LIKE 'gone%' AND machine_id <> 'gone0'"),
+            CancellationToken.None));
+        Assert.Equal(0, await pruner.PruneAsync(CancellationToken.None));
     }
 }

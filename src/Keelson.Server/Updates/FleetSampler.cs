@@ -26,15 +26,25 @@ public sealed partial class FleetSampler(Database database, InstanceTouches touc
         // Machines seen for the first time are written in batches; a sample counts them once written.
         await touches.FlushAsync(cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Read from the maintained counts before taking the writer, so that a sample of a million machines holds it
+        // for a few inserts only.
+        var counts = await database.ReadAsync(
+            async connection =>
+            {
+                var all = new List<(string GroupId, string Status, string Version, long Machines)>();
+                foreach (var appId in await connection.QueryAsync<string>("SELECT id FROM applications"))
+                {
+                    all.AddRange((await FleetCounts.ReadAsync(connection, appId))
+                        .Where(c => c.GroupId.Length > 0)
+                        .Select(c => (c.GroupId, c.Status, c.Version, c.Machines)));
+                }
+
+                return all;
+            },
+            cancellationToken);
         return await database.WriteAsync(
             async (connection, transaction) =>
             {
-                var counts = (await connection.QueryAsync<(string GroupId, string Status, string Version, long Machines)>(
-                    """
-                    SELECT group_id, status, version, COUNT(*) FROM instances
-                    WHERE group_id IS NOT NULL GROUP BY group_id, status, version
-                    """,
-                    transaction: transaction)).ToList();
                 var rows = new List<object>();
                 foreach (var bucket in (int[])[MinuteBucket, HourBucket])
                 {

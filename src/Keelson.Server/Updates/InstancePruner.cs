@@ -5,39 +5,91 @@ using Microsoft.Extensions.Logging;
 
 namespace Keelson.Server.Updates;
 
-/// <summary>Deletes instances not seen for the retention period, with their history, once an hour.</summary>
-public sealed partial class InstancePruner(Database database, ServerOptions options, TimeProvider time, ILogger<InstancePruner> logger)
+/// <summary>
+/// Deletes instances not seen for the retention period, with their history, once an hour: in transactions of
+/// <see cref="ServerOptions.PruneBatchSize"/> machines with <see cref="ServerOptions.PrunePause"/> between them, so
+/// that pruning a large part of a big fleet never holds the writer for long and checks keep answering.
+/// </summary>
+public sealed partial class InstancePruner(
+    Database database, InstanceTouches touches, ServerOptions options, TimeProvider time, ILogger<InstancePruner> logger)
     : BackgroundService
 {
+    /// <summary>Prunes every machine last seen before the retention period; returns how many.</summary>
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
+        if (options.PruneBatchSize < 1)
+        {
+            throw new InvalidOperationException($"the prune batch size must be at least 1, not {options.PruneBatchSize}");
+        }
+
         var before = (time.GetUtcNow() - options.InstanceRetention).ToUnixTimeMilliseconds();
-        return await database.WriteAsync(
+        // A machine whose check is still queued has been seen: its last-seen time is written first.
+        await touches.FlushAsync(cancellationToken);
+        var apps = await database.ReadAsync(connection => connection.QueryAsync<string>("SELECT id FROM applications"), cancellationToken);
+        var pruned = 0;
+        foreach (var appId in apps)
+        {
+            while (true)
+            {
+                var deleted = await PruneBatchAsync(appId, before, cancellationToken);
+                pruned += deleted;
+                if (deleted < options.PruneBatchSize)
+                {
+                    break;
+                }
+
+                if (options.PrunePause > TimeSpan.Zero)
+                {
+                    await Task.Delay(options.PrunePause, time, cancellationToken);
+                }
+            }
+        }
+
+        return pruned;
+    }
+
+    private Task<int> PruneBatchAsync(string appId, long before, CancellationToken cancellationToken) =>
+        database.WriteAsync(
             async (connection, transaction) =>
             {
-                await connection.ExecuteAsync(
+                // The oldest first, from the (app_id, last_check_at, machine_id) index; the condition is checked again
+                // on each row, so a machine that checked meanwhile (another replica) stays.
+                var machineIds = (await connection.QueryAsync<string>(
                     """
-                    DELETE FROM instance_history WHERE EXISTS (SELECT 1 FROM instances i
-                        WHERE i.app_id = instance_history.app_id AND i.machine_id = instance_history.machine_id AND i.last_check_at < @before)
+                    DELETE FROM instances WHERE app_id = @appId AND last_check_at < @before AND machine_id IN (
+                        SELECT machine_id FROM instances WHERE app_id = @appId AND last_check_at < @before
+                        ORDER BY last_check_at LIMIT @limit)
+                    RETURNING machine_id
                     """,
-                    new { before },
-                    transaction);
-                // By application, so that the (app_id, last_check_at) index finds them.
-                return await connection.ExecuteAsync(
-                    "DELETE FROM instances WHERE app_id IN (SELECT id FROM applications) AND last_check_at < @before", new { before }, transaction);
+                    new { appId, before, limit = options.PruneBatchSize },
+                    transaction)).ToList();
+                if (machineIds.Count > 0)
+                {
+                    await connection.ExecuteAsync(
+                        "DELETE FROM instance_history WHERE app_id = @appId AND machine_id IN @machineIds", new { appId, machineIds }, transaction);
+                }
+
+                return machineIds.Count;
             },
             cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
         do
         {
-            var pruned = await PruneAsync(stoppingToken);
-            if (pruned > 0)
+            try
             {
-                LogPruned(pruned, options.InstanceRetention);
+                var pruned = await PruneAsync(stoppingToken);
+                if (pruned > 0)
+                {
+                    LogPruned(pruned, options.InstanceRetention);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // What is left is pruned at the next tick.
+                LogPruneFailed(e);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -45,4 +97,7 @@ public sealed partial class InstancePruner(Database database, ServerOptions opti
 
     [LoggerMessage(EventId = ServerEventIds.InstancesPruned, Level = LogLevel.Information, Message = "Pruned {Count} instances not seen for {Retention}")]
     private partial void LogPruned(int count, TimeSpan retention);
+
+    [LoggerMessage(EventId = ServerEventIds.InstancePruneFailed, Level = LogLevel.Warning, Message = "Pruning instances not seen for the retention period failed")]
+    private partial void LogPruneFailed(Exception exception);
 }
