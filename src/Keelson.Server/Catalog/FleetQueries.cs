@@ -53,15 +53,10 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                     where.Append($" AND (i.machine_id {like} @like ESCAPE '\\' OR i.alias {like} @like ESCAPE '\\' OR i.ip {like} @like ESCAPE '\\' OR i.version {like} @like ESCAPE '\\')");
                 }
 
-<<<<<<< HEAD
                 var parameters = new { appId, query.Group, query.Status, query.Version, like = pattern, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
-                var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances i WHERE " + where, parameters);
-=======
-                var parameters = new { appId, query.Group, query.Status, query.Version, like, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
-                var total = like is null
+                var total = pattern is null
                     ? await CountAsync(connection, appId, query)
                     : await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances i WHERE " + where, parameters);
->>>>>>> million
                 // The page's keys first, from the sort's index alone, then their rows: a deep page skips index
                 // entries, not whole rows.
                 var groups = query.SortKey == "group" ? " LEFT JOIN update_groups g ON g.id = i.group_id" : "";
