@@ -83,6 +83,7 @@ public sealed class PostgresCluster
                 $"PostgreSQL 15 is not installed: {initdb} and {postgres} are missing; install the Debian package postgresql");
         }
 
+        RemoveAbandonedClusters();
         var directory = System.IO.Directory.CreateTempSubdirectory("keelson-postgres-").FullName;
         var data = Path.Combine(directory, "data");
         var sockets = Path.Combine(directory, "sockets");
@@ -168,6 +169,30 @@ public sealed class PostgresCluster
         catch (IOException e)
         {
             Console.Error.WriteLine($"PostgreSQL test cluster: could not remove {Directory}: {e.Message}");
+        }
+    }
+
+    // A test host killed by its runner never reaches ProcessExit; the next run removes the folders whose server is gone.
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), "keelson-postgres-*"))
+        {
+            var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+            // Young folders may belong to another test process still starting its server.
+            if (System.IO.Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow - TimeSpan.FromMinutes(10)
+                || (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && System.IO.Directory.Exists($"/proc/{pid}")))
+            {
+                continue;
+            }
+
+            try
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another test process may be creating it right now.
+            }
         }
     }
 
