@@ -69,8 +69,8 @@ public sealed class DatabaseLocationTests
 
         var applied = await Task.WhenAll(replicas.Select(r => Task.Run(() => Migrations.ApplyAsync(r, time, CancellationToken.None))));
 
+        // Each migration ran once, by whichever replica took the lock first; they may share the work.
         Assert.Equal(Migrations.Latest, applied.Sum());
-        Assert.Equal(Migrations.Latest, applied.Max());
         foreach (var replica in replicas)
         {
             replica.Dispose();

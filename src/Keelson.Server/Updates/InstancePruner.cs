@@ -62,14 +62,16 @@ public sealed partial class InstancePruner(
                     RETURNING machine_id
                     """,
                     new { appId, before, limit = options.PruneBatchSize },
-                    transaction)).ToList();
-                if (machineIds.Count > 0)
+                    transaction)).ToArray();
+                if (machineIds.Length > 0)
                 {
                     await connection.ExecuteAsync(
-                        "DELETE FROM instance_history WHERE app_id = @appId AND machine_id IN @machineIds", new { appId, machineIds }, transaction);
+                        $"DELETE FROM instance_history WHERE app_id = @appId AND {database.Dialect.In("machine_id", "@machineIds")}",
+                        new { appId, machineIds },
+                        transaction);
                 }
 
-                return machineIds.Count;
+                return machineIds.Length;
             },
             cancellationToken);
 
