@@ -42,6 +42,7 @@ public static class KeelsonServer
         builder.Services.AddSingleton(new PayloadStore(options.DataDirectory));
         builder.Services.AddSingleton(new PayloadUrls(options.PublicUrl));
         builder.Services.AddSingleton<GroupCache>();
+        builder.Services.AddSingleton<MachineStateCache>();
         builder.Services.AddSingleton<InstanceTouches>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceTouches>());
         builder.Services.AddSingleton<UpdateService>();

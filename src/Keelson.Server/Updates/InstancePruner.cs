@@ -6,13 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace Keelson.Server.Updates;
 
 /// <summary>Deletes instances not seen for the retention period, with their history, once an hour.</summary>
-public sealed partial class InstancePruner(Database database, ServerOptions options, TimeProvider time, ILogger<InstancePruner> logger)
+public sealed partial class InstancePruner(
+    Database database, MachineStateCache machines, ServerOptions options, TimeProvider time, ILogger<InstancePruner> logger)
     : BackgroundService
 {
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
         var before = (time.GetUtcNow() - options.InstanceRetention).ToUnixTimeMilliseconds();
-        return await database.WriteAsync(
+        var pruned = await database.WriteAsync(
             async (connection, transaction) =>
             {
                 await connection.ExecuteAsync(
@@ -27,6 +28,12 @@ public sealed partial class InstancePruner(Database database, ServerOptions opti
                     "DELETE FROM instances WHERE app_id IN (SELECT id FROM applications) AND last_check_at < @before", new { before }, transaction);
             },
             cancellationToken);
+        if (pruned > 0)
+        {
+            machines.Clear();
+        }
+
+        return pruned;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

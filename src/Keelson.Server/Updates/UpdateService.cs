@@ -13,13 +13,43 @@ namespace Keelson.Server.Updates;
 /// offers its group's version when the rollout policy lets it have it.
 /// </summary>
 /// <remarks>
-/// Most checks come from machines that are up to date: they are answered from cached group state and their
-/// last-seen fields are written in batches (<see cref="InstanceTouches"/>). A check or event that can change
-/// a machine's status runs in one transaction that re-reads everything it decides on.
+/// Most checks come from machines that are up to date: they are answered from cached group and machine state
+/// (<see cref="GroupCache"/>, <see cref="MachineStateCache"/>) and their last-seen fields are written in batches
+/// (<see cref="InstanceTouches"/>). A check or event that can change a machine's status runs in a transaction
+/// that re-reads everything it decides on, shared with other such checks (<see cref="GroupCommit{TWork, TResult}"/>),
+/// and is answered after the commit.
 /// </remarks>
-public sealed partial class UpdateService(
-    Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, TimeProvider time, ILogger<UpdateService> logger)
+public sealed partial class UpdateService : IAsyncDisposable
 {
+    // Enough to amortise a transaction over a burst of grants, small enough that one batch stays short.
+    private const int MaxChecksPerTransaction = 256;
+
+    private readonly Database _database;
+    private readonly GroupCache _groups;
+    private readonly MachineStateCache _machines;
+    private readonly InstanceTouches _touches;
+    private readonly PayloadUrls _urls;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UpdateService> _logger;
+    private readonly GroupCommit<StatusCheck, (OmahaAppResponse Response, CheckContext? Check)> _commits;
+
+    public UpdateService(
+        Database database, GroupCache groups, MachineStateCache machines, InstanceTouches touches, PayloadUrls urls, TimeProvider time,
+        ILogger<UpdateService> logger)
+    {
+        _database = database;
+        _groups = groups;
+        _machines = machines;
+        _touches = touches;
+        _urls = urls;
+        _time = time;
+        _logger = logger;
+        _commits = new GroupCommit<StatusCheck, (OmahaAppResponse, CheckContext?)>(database, RunCheckAsync, MaxChecksPerTransaction);
+    }
+
+    /// <summary>Transactions that committed the checks of more than one machine.</summary>
+    public long SharedCommits => _commits.SharedBatches;
+
     public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -31,28 +61,46 @@ public sealed partial class UpdateService(
             apps.Add(await HandleAppAsync(request.Apps[i], machineIds[i], clientIp, cancellationToken));
         }
 
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         return new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds);
     }
 
     private async Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
     {
         var appId = app.NormalizedAppId;
-        var view = await groups.GetAsync(appId, app.Track ?? "", cancellationToken);
+        var view = await _groups.GetAsync(appId, app.Track ?? "", cancellationToken);
         if (view is not null)
         {
-            var now = time.GetUtcNow();
-            var stored = await database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken)
-                ?? NewInstance(appId, machineId, now);
-            if (IsRoutine(app, stored, view))
+            var state = _machines.Find(appId, machineId) ?? await ReadStateAsync(appId, machineId, cancellationToken);
+            if (IsRoutine(app, state, view))
             {
-                InstanceObservation.Apply(stored, app, view, clientIp, now);
-                await touches.EnqueueAsync(stored, cancellationToken);
+                var now = _time.GetUtcNow();
+                var seen = new InstanceRow
+                {
+                    AppId = appId,
+                    MachineId = machineId,
+                    Status = state.Status,
+                    UpdateVersion = state.UpdateVersion,
+                    LastErrorCode = state.LastErrorCode,
+                    // Written only when the machine has no row yet: a stored first sighting is never replaced.
+                    FirstSeenAt = now.ToUnixTimeMilliseconds(),
+                };
+                InstanceObservation.Apply(seen, app, view, clientIp, now);
+                await _touches.EnqueueAsync(seen, cancellationToken);
                 return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }
         }
 
         return await HandleInTransactionAsync(app, appId, machineId, clientIp, cancellationToken);
+    }
+
+    private async Task<MachineState> ReadStateAsync(string appId, string machineId, CancellationToken cancellationToken)
+    {
+        var readStarted = _machines.StartRead();
+        var stored = await _database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken);
+        var state = stored is null ? MachineState.Unknown : MachineState.Of(stored);
+        _machines.Remember(appId, machineId, state, readStarted);
+        return state;
     }
 
     private static InstanceRow NewInstance(string appId, string machineId, DateTimeOffset now) => new()
@@ -67,67 +115,91 @@ public sealed partial class UpdateService(
     /// A request that changes nothing but when the machine was last seen: its events cannot move it (it holds
     /// no grant), it is not held back, and its group has nothing newer for it.
     /// </summary>
-    private static bool IsRoutine(OmahaAppRequest app, InstanceRow stored, GroupView view) =>
+    private static bool IsRoutine(OmahaAppRequest app, MachineState stored, GroupView view) =>
         !(app.Events.Count > 0 && (InstanceStatus.IsInProgress(stored.Status) || app.Events.Any(e => IsRollbackAfterFailure(stored, e))))
         && (!app.UpdateCheck
             || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && OmahaVersion.IsNewer(package.Version, app.Version))));
 
+    /// <summary>
+    /// A request that may change the machine's status: decided and recorded in a write transaction (shared with
+    /// other such requests, see <see cref="GroupCommit{TWork, TResult}"/>) that re-reads everything it decides on,
+    /// and answered after it commits.
+    /// </summary>
     private async Task<OmahaAppResponse> HandleInTransactionAsync(
         OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken)
     {
-        var (response, check) = await database.WriteAsync<(OmahaAppResponse, CheckContext?)>(
-            async (connection, transaction) =>
-            {
-                var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
-                if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
-                {
-                    return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
-                }
+        OmahaAppResponse response;
+        CheckContext? check;
+        try
+        {
+            (response, check) = await _commits.RunAsync(new StatusCheck(app, appId, machineId, clientIp), cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Whether it committed is unknown (a cancelled wait, say): the next request reads the row.
+            _machines.Forget(appId, machineId);
+            throw;
+        }
 
-                var now = time.GetUtcNow();
-                var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
-                var check = new CheckContext(connection, transaction, app, view, now, stored, clientIp, appId, machineId);
-                foreach (var omahaEvent in app.Events)
-                {
-                    ApplyEvent(check, omahaEvent);
-                }
-
-                OmahaUpdateCheckResponse? updateCheck = null;
-                if (app.UpdateCheck)
-                {
-                    updateCheck = await CheckForUpdateAsync(check, cancellationToken);
-                }
-
-                await InstanceTable.UpsertAsync(connection, transaction, check.Instance);
-                if (check.History.Count > 0)
-                {
-                    await InstanceTable.AppendHistoryAsync(connection, transaction, check.History);
-                }
-
-                foreach (var entry in check.Activity)
-                {
-                    await ActivityLog.AppendAsync(connection, transaction, entry);
-                }
-
-                if (check.GroupHalted && view is not null)
-                {
-                    await connection.ExecuteAsync(
-                        "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
-                        view.Group,
-                        transaction);
-                    groups.Invalidate();
-                }
-
-                return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
-            },
-            cancellationToken);
         if (check is not null)
         {
+            _machines.Written(check.Instance);
             LogOutcome(check);
         }
 
         return response;
     }
+
+    /// <summary>One app's request that may change its machine's status.</summary>
+    private sealed record StatusCheck(OmahaAppRequest App, string AppId, string MachineId, string ClientIp);
+
+    private async Task<(OmahaAppResponse, CheckContext?)> RunCheckAsync(DbConnection connection, DbTransaction transaction, StatusCheck work)
+    {
+        var (app, appId, machineId, clientIp) = work;
+        var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
+        if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
+        {
+            return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
+        }
+
+        var now = _time.GetUtcNow();
+        var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
+        var check = new CheckContext(connection, transaction, app, view, now, stored, clientIp, appId, machineId);
+        foreach (var omahaEvent in app.Events)
+        {
+            ApplyEvent(check, omahaEvent);
+        }
+
+        OmahaUpdateCheckResponse? updateCheck = null;
+        if (app.UpdateCheck)
+        {
+            updateCheck = await CheckForUpdateAsync(check, CancellationToken.None);
+        }
+
+        await InstanceTable.UpsertAsync(connection, transaction, check.Instance);
+        if (check.History.Count > 0)
+        {
+            await InstanceTable.AppendHistoryAsync(connection, transaction, check.History);
+        }
+
+        foreach (var entry in check.Activity)
+        {
+            await ActivityLog.AppendAsync(connection, transaction, entry);
+        }
+
+        if (check.GroupHalted && view is not null)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
+                view.Group,
+                transaction);
+            _groups.Invalidate();
+        }
+
+        return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
+    }
+
+    public ValueTask DisposeAsync() => _commits.DisposeAsync();
 
     /// <summary>What a committed check did that an operator follows: grants, failures, a halted group.</summary>
     private void LogOutcome(CheckContext check)
@@ -157,7 +229,7 @@ public sealed partial class UpdateService(
     private static void ApplyEvent(CheckContext check, OmahaEvent omahaEvent)
     {
         var instance = check.Instance;
-        if (!InstanceStatus.IsInProgress(instance.Status) && !IsRollbackAfterFailure(instance, omahaEvent))
+        if (!InstanceStatus.IsInProgress(instance.Status) && !IsRollbackAfterFailure(MachineState.Of(instance), omahaEvent))
         {
             return;
         }
@@ -188,7 +260,7 @@ public sealed partial class UpdateService(
     /// A machine reports falling back (44) after its update ended: after it failed on the new boot (Keelson's agent
     /// reports that), or after it completed and was then rolled back by hand.
     /// </summary>
-    private static bool IsRollbackAfterFailure(InstanceRow instance, OmahaEvent omahaEvent) =>
+    private static bool IsRollbackAfterFailure(MachineState instance, OmahaEvent omahaEvent) =>
         instance.Status is InstanceStatus.Error or InstanceStatus.Complete
         && instance.UpdateVersion is not null
         && omahaEvent is { Result: OmahaEventResult.Error, ErrorCode: { } code }
@@ -287,7 +359,7 @@ public sealed partial class UpdateService(
 
     private OmahaUpdateCheckResponse Offer(PackageRow package)
     {
-        var (codebase, name) = urls.Locate(package);
+        var (codebase, name) = _urls.Locate(package);
         return new OmahaUpdateCheckResponse(
             OmahaUpdateCheckStatus.Ok,
             new OmahaManifest(
