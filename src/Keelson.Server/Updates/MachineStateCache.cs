@@ -30,6 +30,7 @@ public sealed class MachineStateCache
     private readonly int _capacity;
     private long _clock;
     private long _clearedAt;
+    private long _additions;
 
     public MachineStateCache(Database database, TimeProvider time)
         : this(time, database?.Dialect == SqlDialect.Sqlite ? SingleProcessLifetime : SharedStoreLifetime, DefaultCapacity)
@@ -96,7 +97,8 @@ public sealed class MachineStateCache
 
     private void MakeRoom()
     {
-        if (_entries.Count >= _capacity)
+        // Counting a ConcurrentDictionary takes all its locks: count only every so often (the bound may be passed by that much).
+        if ((Interlocked.Increment(ref _additions) & 1023) == 0 && _entries.Count >= _capacity)
         {
             Clear();
         }
