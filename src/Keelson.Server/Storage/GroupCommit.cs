@@ -6,7 +6,7 @@ namespace Keelson.Server.Storage;
 /// <summary>
 /// Runs units of work that must commit before they are answered, many to a transaction: one writer takes every
 /// unit waiting, runs each in turn inside one transaction (a unit sees the writes of the units before it), commits
-/// once, and only then completes them all. When the batch fails, each of its units is run again alone in its own
+/// once, and only then completes them all. Units may share what they read through a <see cref="BatchMemo"/>. When the batch fails, each of its units is run again alone in its own
 /// transaction, so that one bad unit fails by itself and the others still commit.
 /// </summary>
 /// <remarks>
@@ -16,13 +16,13 @@ namespace Keelson.Server.Storage;
 public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
 {
     private readonly Database _database;
-    private readonly Func<DbConnection, DbTransaction, TWork, Task<TResult>> _run;
+    private readonly Func<DbConnection, DbTransaction, TWork, BatchMemo, Task<TResult>> _run;
     private readonly int _maxBatch;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _batches;
 
-    public GroupCommit(Database database, Func<DbConnection, DbTransaction, TWork, Task<TResult>> run, int maxBatch)
+    public GroupCommit(Database database, Func<DbConnection, DbTransaction, TWork, BatchMemo, Task<TResult>> run, int maxBatch)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(run);
@@ -87,9 +87,10 @@ public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
                 async (connection, transaction) =>
                 {
                     var done = new TResult[batch.Count];
+                    var memo = new BatchMemo();
                     for (var i = 0; i < batch.Count; i++)
                     {
-                        done[i] = await _run(connection, transaction, batch[i].Work);
+                        done[i] = await _run(connection, transaction, batch[i].Work, memo);
                     }
 
                     return done;
@@ -118,7 +119,7 @@ public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
     {
         try
         {
-            var result = await _database.WriteAsync((connection, transaction) => _run(connection, transaction, pending.Work), CancellationToken.None);
+            var result = await _database.WriteAsync((connection, transaction) => _run(connection, transaction, pending.Work, new BatchMemo()), CancellationToken.None);
             pending.Result.TrySetResult(result);
         }
         catch (Exception e)

@@ -153,10 +153,19 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// <summary>One app's request that may change its machine's status.</summary>
     private sealed record StatusCheck(OmahaAppRequest App, string AppId, string MachineId, string ClientIp);
 
-    private async Task<(OmahaAppResponse, CheckContext?)> RunCheckAsync(DbConnection connection, DbTransaction transaction, StatusCheck work)
+    private async Task<(OmahaAppResponse, CheckContext?)> RunCheckAsync(
+        DbConnection connection, DbTransaction transaction, StatusCheck work, BatchMemo memo)
     {
         var (app, appId, machineId, clientIp) = work;
-        var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
+        // Groups change only by this transaction's units (a halt, which forgets every memo) or by others' commits,
+        // which this transaction would not see anyway: one read per track is enough.
+        var viewKey = (appId, Track: app.Track ?? "");
+        if (!memo.TryGet<GroupView?>(viewKey, out var view))
+        {
+            view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
+            memo.Set(viewKey, view);
+        }
+
         if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
         {
             return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
@@ -164,7 +173,7 @@ public sealed partial class UpdateService : IAsyncDisposable
 
         var now = _time.GetUtcNow();
         var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
-        var check = new CheckContext(connection, transaction, app, view, now, stored, clientIp, appId, machineId);
+        var check = new CheckContext(connection, transaction, memo, app, view, now, stored, clientIp, appId, machineId);
         foreach (var omahaEvent in app.Events)
         {
             ApplyEvent(check, omahaEvent);
@@ -194,6 +203,7 @@ public sealed partial class UpdateService : IAsyncDisposable
                 view.Group,
                 transaction);
             _groups.Invalidate();
+            memo.Clear();
         }
 
         return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
@@ -341,7 +351,15 @@ public sealed partial class UpdateService : IAsyncDisposable
             return NoUpdate;
         }
 
-        if (!await counts.AnyGrantAsync(package.Version))
+        // Whether this is the rollout's first grant: once one is recorded in the transaction, it stays true.
+        var anyGrantKey = (AnyGrant: group.Id, package.Version);
+        if (!check.Memo.TryGet<bool>(anyGrantKey, out var anyGrant))
+        {
+            anyGrant = await counts.AnyGrantAsync(package.Version);
+        }
+
+        check.Memo.Set(anyGrantKey, true);
+        if (!anyGrant)
         {
             check.Log(ActivityKind.RolloutStarted, ActivitySeverity.Info, package.Version,
                 $"rollout of {package.Version} to group {group.Name} started with machine {instance.MachineId}");
@@ -372,11 +390,12 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// <summary>The state of one app's handling inside its transaction.</summary>
     private sealed class CheckContext
     {
-        public CheckContext(DbConnection connection, DbTransaction transaction, OmahaAppRequest app, GroupView? view,
+        public CheckContext(DbConnection connection, DbTransaction transaction, BatchMemo memo, OmahaAppRequest app, GroupView? view,
             DateTimeOffset now, InstanceRow? stored, string clientIp, string appId, string machineId)
         {
             Connection = connection;
             Transaction = transaction;
+            Memo = memo;
             App = app;
             View = view;
             Now = now;
@@ -386,6 +405,7 @@ public sealed partial class UpdateService : IAsyncDisposable
 
         public DbConnection Connection { get; }
         public DbTransaction Transaction { get; }
+        public BatchMemo Memo { get; }
         public OmahaAppRequest App { get; }
         public GroupView? View { get; }
         public DateTimeOffset Now { get; }
