@@ -21,8 +21,10 @@ wait_for() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; sleep
 
 "$keelson" server --data "$work/data" --listen http://127.0.0.1:18190 >"$work/server.log" 2>&1 &
 pids+=($!)
+server_pid=$!
 ASPNETCORE_URLS=http://127.0.0.1:18191 "$baseline" >"$work/baseline.log" 2>&1 &
 pids+=($!)
+baseline_pid=$!
 wait_for http://127.0.0.1:18190/health
 wait_for http://127.0.0.1:18191/hello
 
@@ -36,9 +38,14 @@ sample=test/samples/omaha/request-updatecheck.xml
 sed 's/version="2512.2.0" track/version="2605.10.0" track/' "$sample" >"$work/current.xml"   # up to date: noupdate
 cp "$sample" "$work/behind.xml"                                                                # 2512.2.0: offered 2605.10.0
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system time of a process, in clock ticks
+
 run() { # NAME URL BODY [MACHINES] [PATH]
+    local pid=$server_pid; [[ $1 == baseline ]] && pid=$baseline_pid
     BODY_FILE=$3 MACHINES=${4:-10000} WRK_PATH=${5:-/v1/update/} wrk -t2 -c"$connections" -d3s -s benchmarks/omaha-check.lua "$2" >/dev/null
+    local before; before=$(cpu_ticks "$pid")
     BODY_FILE=$3 MACHINES=${4:-10000} WRK_PATH=${5:-/v1/update/} wrk -t2 -c"$connections" -d"$duration" --latency -s benchmarks/omaha-check.lua "$2" >"$work/$1.txt"
+    echo $(( $(cpu_ticks "$pid") - before )) >"$work/$1.cpu"
     if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: errors in the answers" >&2; cat "$work/$1.txt" >&2; exit 1; fi
 }
 
@@ -52,9 +59,11 @@ run grants http://127.0.0.1:18190 "$work/behind.xml" 1000000000
 
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
 p() { awk -v q="$2" '$1 == q {print $2}' "$work/$1.txt"; }
+# The server's CPU time per answered request: steadier than requests/s when other work shares the machine.
+cpu() { awk -v t="$(cat "$work/$1.cpu")" -v hz="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print $1}' "$work/$1.txt")" 'BEGIN {printf "%.0f", t * 1e6 / hz / n}'; }
 base=$(rps baseline)
-printf '%-14s %12s %8s %10s %10s\n' case "requests/s" ratio p50 p99
+printf '%-14s %12s %8s %10s %10s %14s\n' case "requests/s" ratio p50 p99 "CPU us/request"
 for name in baseline first-checks routine grants; do
-    printf '%-14s %12s %8s %10s %10s\n' "$name" "$(rps $name)" "$(awk -v a="$(rps $name)" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" "$(p $name 50%)" "$(p $name 99%)"
+    printf '%-14s %12s %8s %10s %10s %14s\n' "$name" "$(rps $name)" "$(awk -v a="$(rps $name)" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" "$(p $name 50%)" "$(p $name 99%)" "$(cpu $name)"
 done
-echo "(wrk -t2 -c$connections -d$duration on this machine, $(nproc) cores; baseline: Kestrel echoing the same 1.1 KB body)"
+echo "(wrk -t2 -c$connections -d$duration on this machine, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); baseline: Kestrel echoing the same 1.1 KB body)"

@@ -53,6 +53,7 @@ public static class KeelsonServer
         builder.Services.AddSingleton(new PayloadUrls(options.PublicUrl));
         builder.Services.AddSingleton<GroupCache>();
         builder.Services.AddHostedService<CatalogListener>();
+        builder.Services.AddSingleton<MachineStateCache>();
         builder.Services.AddSingleton<InstanceTouches>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceTouches>());
         builder.Services.AddSingleton<UpdateService>();

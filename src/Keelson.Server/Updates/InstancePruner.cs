@@ -11,7 +11,7 @@ namespace Keelson.Server.Updates;
 /// that pruning a large part of a big fleet never holds the writer for long and checks keep answering.
 /// </summary>
 public sealed partial class InstancePruner(
-    Database database, InstanceTouches touches, ServerOptions options, TimeProvider time, ILogger<InstancePruner> logger)
+    Database database, InstanceTouches touches, MachineStateCache machines, ServerOptions options, TimeProvider time, ILogger<InstancePruner> logger)
     : BackgroundService
 {
     /// <summary>Prunes every machine last seen before the retention period; returns how many.</summary>
@@ -33,6 +33,11 @@ public sealed partial class InstancePruner(
             {
                 var deleted = await PruneBatchAsync(appId, before, cancellationToken);
                 pruned += deleted;
+                if (deleted > 0)
+                {
+                    machines.Clear();
+                }
+
                 if (deleted < options.PruneBatchSize)
                 {
                     break;

@@ -13,13 +13,43 @@ namespace Keelson.Server.Updates;
 /// offers its group's version when the rollout policy lets it have it.
 /// </summary>
 /// <remarks>
-/// Most checks come from machines that are up to date: they are answered from cached group state and their
-/// last-seen fields are written in batches (<see cref="InstanceTouches"/>). A check or event that can change
-/// a machine's status runs in one transaction that re-reads everything it decides on.
+/// Most checks come from machines that are up to date: they are answered from cached group and machine state
+/// (<see cref="GroupCache"/>, <see cref="MachineStateCache"/>) and their last-seen fields are written in batches
+/// (<see cref="InstanceTouches"/>). A check or event that can change a machine's status runs in a transaction
+/// that re-reads everything it decides on, shared with other such checks (<see cref="GroupCommit{TWork, TResult}"/>),
+/// and is answered after the commit.
 /// </remarks>
-public sealed partial class UpdateService(
-    Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, TimeProvider time, ILogger<UpdateService> logger)
+public sealed partial class UpdateService : IAsyncDisposable
 {
+    // Enough to amortise a transaction over a burst of grants, small enough that one batch stays short.
+    private const int MaxChecksPerTransaction = 256;
+
+    private readonly Database _database;
+    private readonly GroupCache _groups;
+    private readonly MachineStateCache _machines;
+    private readonly InstanceTouches _touches;
+    private readonly PayloadUrls _urls;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UpdateService> _logger;
+    private readonly GroupCommit<StatusCheck, (OmahaAppResponse Response, CheckContext? Check)> _commits;
+
+    public UpdateService(
+        Database database, GroupCache groups, MachineStateCache machines, InstanceTouches touches, PayloadUrls urls, TimeProvider time,
+        ILogger<UpdateService> logger)
+    {
+        _database = database;
+        _groups = groups;
+        _machines = machines;
+        _touches = touches;
+        _urls = urls;
+        _time = time;
+        _logger = logger;
+        _commits = new GroupCommit<StatusCheck, (OmahaAppResponse, CheckContext?)>(database, RunCheckAsync, MaxChecksPerTransaction);
+    }
+
+    /// <summary>Transactions that committed the checks of more than one machine.</summary>
+    public long SharedCommits => _commits.SharedBatches;
+
     public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -31,28 +61,49 @@ public sealed partial class UpdateService(
             apps.Add(await HandleAppAsync(request.Apps[i], machineIds[i], clientIp, cancellationToken));
         }
 
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         return new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds);
     }
 
     private async Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
     {
         var appId = app.NormalizedAppId;
-        var view = await groups.GetAsync(appId, app.Track ?? "", cancellationToken);
+        var view = await _groups.GetAsync(appId, app.Track ?? "", cancellationToken);
         if (view is not null)
         {
-            var now = time.GetUtcNow();
-            var stored = await database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken)
-                ?? NewInstance(appId, machineId, now);
-            if (IsRoutine(app, stored, view))
+            // An event moves a machine only while it holds a grant. On a shared store another replica may have granted
+            // it within the cache's second: a request with events is then judged from the machine's row.
+            var cached = app.Events.Count == 0 || _machines.OwnsStore ? _machines.Find(appId, machineId) : null;
+            var state = cached ?? await ReadStateAsync(appId, machineId, cancellationToken);
+            if (IsRoutine(app, state, view))
             {
-                InstanceObservation.Apply(stored, app, view, clientIp, now);
-                await touches.EnqueueAsync(stored, cancellationToken);
+                var now = _time.GetUtcNow();
+                var seen = new InstanceRow
+                {
+                    AppId = appId,
+                    MachineId = machineId,
+                    Status = state.Status,
+                    UpdateVersion = state.UpdateVersion,
+                    LastErrorCode = state.LastErrorCode,
+                    // Written only when the machine has no row yet: a stored first sighting is never replaced.
+                    FirstSeenAt = now.ToUnixTimeMilliseconds(),
+                };
+                InstanceObservation.Apply(seen, app, view, clientIp, now);
+                await _touches.EnqueueAsync(seen, cancellationToken);
                 return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }
         }
 
         return await HandleInTransactionAsync(app, appId, machineId, clientIp, cancellationToken);
+    }
+
+    private async Task<MachineState> ReadStateAsync(string appId, string machineId, CancellationToken cancellationToken)
+    {
+        var readStarted = _machines.StartRead();
+        var stored = await _database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken);
+        var state = stored is null ? MachineState.Unknown : MachineState.Of(stored);
+        _machines.Remember(appId, machineId, state, readStarted);
+        return state;
     }
 
     private static InstanceRow NewInstance(string appId, string machineId, DateTimeOffset now) => new()
@@ -67,67 +118,116 @@ public sealed partial class UpdateService(
     /// A request that changes nothing but when the machine was last seen: its events cannot move it (it holds
     /// no grant), it is not held back, and its group has nothing newer for it.
     /// </summary>
-    private static bool IsRoutine(OmahaAppRequest app, InstanceRow stored, GroupView view) =>
+    private static bool IsRoutine(OmahaAppRequest app, MachineState stored, GroupView view) =>
         !(app.Events.Count > 0 && (InstanceStatus.IsInProgress(stored.Status) || app.Events.Any(e => IsRollbackAfterFailure(stored, e))))
         && (!app.UpdateCheck
             || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && OmahaVersion.IsNewer(package.Version, app.Version))));
 
+    /// <summary>
+    /// A request that may change the machine's status: decided and recorded in a write transaction (shared with
+    /// other such requests, see <see cref="GroupCommit{TWork, TResult}"/>) that re-reads everything it decides on,
+    /// and answered after it commits.
+    /// </summary>
     private async Task<OmahaAppResponse> HandleInTransactionAsync(
         OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken)
     {
-        var (response, check) = await database.WriteAsync<(OmahaAppResponse, CheckContext?)>(
-            async (connection, transaction) =>
-            {
-                var view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
-                if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
-                {
-                    return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
-                }
+        OmahaAppResponse response;
+        CheckContext? check;
+        try
+        {
+            (response, check) = await _commits.RunAsync(new StatusCheck(app, appId, machineId, clientIp), cancellationToken);
+        }
+        catch (Exception)
+        {
+            // Whether it committed is unknown (a cancelled wait, say): the next request reads the row.
+            _machines.Forget(appId, machineId);
+            throw;
+        }
 
-                var now = time.GetUtcNow();
-                var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
-                var check = new CheckContext(connection, transaction, app, view, now, stored, clientIp, appId, machineId);
-                foreach (var omahaEvent in app.Events)
-                {
-                    ApplyEvent(check, omahaEvent);
-                }
-
-                OmahaUpdateCheckResponse? updateCheck = null;
-                if (app.UpdateCheck)
-                {
-                    updateCheck = await CheckForUpdateAsync(check, cancellationToken);
-                }
-
-                await InstanceTable.UpsertAsync(connection, transaction, check.Instance);
-                if (check.History.Count > 0)
-                {
-                    await InstanceTable.AppendHistoryAsync(connection, transaction, check.History);
-                }
-
-                foreach (var entry in check.Activity)
-                {
-                    await ActivityLog.AppendAsync(connection, transaction, entry);
-                }
-
-                if (check.GroupHalted && view is not null)
-                {
-                    await connection.ExecuteAsync(
-                        "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
-                        view.Group,
-                        transaction);
-                    await groups.InvalidateAsync(connection, transaction);
-                }
-
-                return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
-            },
-            cancellationToken);
         if (check is not null)
         {
+            _machines.Written(check.Instance);
             LogOutcome(check);
         }
 
         return response;
     }
+
+    /// <summary>The memo key (with a group id) of "this transaction holds the group's row".</summary>
+    private const string GroupLocked = "group-locked";
+
+    /// <summary>One app's request that may change its machine's status.</summary>
+    private sealed record StatusCheck(OmahaAppRequest App, string AppId, string MachineId, string ClientIp);
+
+    private async Task<(OmahaAppResponse, CheckContext?)> RunCheckAsync(
+        DbConnection connection, DbTransaction transaction, StatusCheck work, BatchMemo memo)
+    {
+        var (app, appId, machineId, clientIp) = work;
+        // Groups change only by this transaction's units (a halt, which forgets every memo) or by others' commits,
+        // which this transaction would not see anyway: one read per track is enough.
+        var viewKey = (appId, Track: app.Track ?? "");
+        if (!memo.TryGet<GroupView?>(viewKey, out var view))
+        {
+            view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
+            memo.Set(viewKey, view);
+        }
+
+        if (app.UpdateCheck && view is { Package: { } offered } && OmahaVersion.IsNewer(offered.Version, app.Version)
+            && _database.Dialect.ForUpdate.Length > 0 && !memo.TryGet<bool>((GroupLocked, view.Group.Id), out _))
+        {
+            // This check may grant. Replicas sharing the database decide grants of one group in turn: the group's row
+            // is held until this transaction commits, and the group and every count the rollout gate reads are read
+            // after taking it, so they include every decision another replica committed.
+            await connection.ExecuteAsync($"SELECT id FROM update_groups WHERE id = @Id{_database.Dialect.ForUpdate}", view.Group, transaction);
+            memo.Set((GroupLocked, view.Group.Id), true);
+            view = await GroupResolver.ResolveAsync(connection, transaction, appId, app.Track ?? "");
+            memo.Set(viewKey, view);
+        }
+
+        if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
+        {
+            return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
+        }
+
+        var now = _time.GetUtcNow();
+        var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
+        var check = new CheckContext(connection, transaction, memo, app, view, now, stored, clientIp, appId, machineId);
+        foreach (var omahaEvent in app.Events)
+        {
+            ApplyEvent(check, omahaEvent);
+        }
+
+        OmahaUpdateCheckResponse? updateCheck = null;
+        if (app.UpdateCheck)
+        {
+            updateCheck = await CheckForUpdateAsync(check, CancellationToken.None);
+        }
+
+        await InstanceTable.UpsertAsync(connection, transaction, check.Instance);
+        if (check.History.Count > 0)
+        {
+            await InstanceTable.AppendHistoryAsync(connection, transaction, check.History);
+        }
+
+        foreach (var entry in check.Activity)
+        {
+            await ActivityLog.AppendAsync(connection, transaction, entry);
+        }
+
+        if (check.GroupHalted && view is not null)
+        {
+            await connection.ExecuteAsync(
+                "UPDATE update_groups SET updates_enabled = 0, paused_reason = @PausedReason WHERE id = @Id",
+                view.Group,
+                transaction);
+            await _groups.InvalidateAsync(connection, transaction);
+            memo.Clear();
+        }
+
+        return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
+    }
+
+    public ValueTask DisposeAsync() => _commits.DisposeAsync();
 
     /// <summary>What a committed check did that an operator follows: grants, failures, a halted group.</summary>
     private void LogOutcome(CheckContext check)
@@ -157,7 +257,7 @@ public sealed partial class UpdateService(
     private static void ApplyEvent(CheckContext check, OmahaEvent omahaEvent)
     {
         var instance = check.Instance;
-        if (!InstanceStatus.IsInProgress(instance.Status) && !IsRollbackAfterFailure(instance, omahaEvent))
+        if (!InstanceStatus.IsInProgress(instance.Status) && !IsRollbackAfterFailure(MachineState.Of(instance), omahaEvent))
         {
             return;
         }
@@ -188,7 +288,7 @@ public sealed partial class UpdateService(
     /// A machine reports falling back (44) after its update ended: after it failed on the new boot (Keelson's agent
     /// reports that), or after it completed and was then rolled back by hand.
     /// </summary>
-    private static bool IsRollbackAfterFailure(InstanceRow instance, OmahaEvent omahaEvent) =>
+    private static bool IsRollbackAfterFailure(MachineState instance, OmahaEvent omahaEvent) =>
         instance.Status is InstanceStatus.Error or InstanceStatus.Complete
         && instance.UpdateVersion is not null
         && omahaEvent is { Result: OmahaEventResult.Error, ErrorCode: { } code }
@@ -269,7 +369,15 @@ public sealed partial class UpdateService(
             return NoUpdate;
         }
 
-        if (!await counts.AnyGrantAsync(package.Version))
+        // Whether this is the rollout's first grant: once one is recorded in the transaction, it stays true.
+        var anyGrantKey = (AnyGrant: group.Id, package.Version);
+        if (!check.Memo.TryGet<bool>(anyGrantKey, out var anyGrant))
+        {
+            anyGrant = await counts.AnyGrantAsync(package.Version);
+        }
+
+        check.Memo.Set(anyGrantKey, true);
+        if (!anyGrant)
         {
             check.Log(ActivityKind.RolloutStarted, ActivitySeverity.Info, package.Version,
                 $"rollout of {package.Version} to group {group.Name} started with machine {instance.MachineId}");
@@ -287,7 +395,7 @@ public sealed partial class UpdateService(
 
     private OmahaUpdateCheckResponse Offer(PackageRow package)
     {
-        var (codebase, name) = urls.Locate(package);
+        var (codebase, name) = _urls.Locate(package);
         return new OmahaUpdateCheckResponse(
             OmahaUpdateCheckStatus.Ok,
             new OmahaManifest(
@@ -300,11 +408,12 @@ public sealed partial class UpdateService(
     /// <summary>The state of one app's handling inside its transaction.</summary>
     private sealed class CheckContext
     {
-        public CheckContext(DbConnection connection, DbTransaction transaction, OmahaAppRequest app, GroupView? view,
+        public CheckContext(DbConnection connection, DbTransaction transaction, BatchMemo memo, OmahaAppRequest app, GroupView? view,
             DateTimeOffset now, InstanceRow? stored, string clientIp, string appId, string machineId)
         {
             Connection = connection;
             Transaction = transaction;
+            Memo = memo;
             App = app;
             View = view;
             Now = now;
@@ -314,6 +423,7 @@ public sealed partial class UpdateService(
 
         public DbConnection Connection { get; }
         public DbTransaction Transaction { get; }
+        public BatchMemo Memo { get; }
         public OmahaAppRequest App { get; }
         public GroupView? View { get; }
         public DateTimeOffset Now { get; }
