@@ -361,7 +361,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         }
 
         var rolloutStarted = DateTimeOffset.FromUnixTimeMilliseconds(group.RolloutStartedAt ?? group.CreatedAt);
-        var counts = new GroupCounts(check.Connection, check.Transaction, database.Dialect, group.Id, instance.MachineId);
+        var counts = new GroupCounts(check.Connection, check.Transaction, _database.Dialect, group.Id, instance.MachineId);
         var decision = await RolloutGate.DecideAsync(policy, instance.MachineId, package.Version, rolloutStarted, counts, now, cancellationToken);
         if (!decision.Granted)
         {
