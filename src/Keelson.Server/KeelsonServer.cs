@@ -1,6 +1,7 @@
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
 using Keelson.Server.Dashboard;
+using Keelson.Server.Metrics;
 using Keelson.Server.Payloads;
 using Keelson.Server.Storage;
 using Keelson.Server.Updates;
@@ -55,6 +56,8 @@ public static class KeelsonServer
         builder.Services.AddDashboard(options, adminToken);
         builder.Services.AddSingleton<FleetSampler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FleetSampler>());
+        builder.Services.AddSingleton<ServerMetrics>();
+        builder.Services.AddKeelsonMetrics(ServerMetrics.MeterName, StoreMetrics.MeterName);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -74,6 +77,9 @@ public static class KeelsonServer
         FleetLock.FleetLockEndpoints.Map(app, adminToken);
         app.MapDashboard();
         app.MapOpenApi();
+        app.MapKeelsonMetrics();
+        // Created now, so that the fleet gauges are there before the first check.
+        app.Services.GetRequiredService<ServerMetrics>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var urls = app.Services.GetRequiredService<PayloadUrls>();

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Keelson.Omaha;
+using Keelson.Server.Metrics;
 using Keelson.Server.Payloads;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
@@ -18,7 +19,7 @@ namespace Keelson.Server.Updates;
 /// a machine's status runs in one transaction that re-reads everything it decides on.
 /// </remarks>
 public sealed partial class UpdateService(
-    Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, TimeProvider time, ILogger<UpdateService> logger)
+    Database database, GroupCache groups, InstanceTouches touches, PayloadUrls urls, ServerMetrics metrics, TimeProvider time, ILogger<UpdateService> logger)
 {
     public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
     {
@@ -48,6 +49,7 @@ public sealed partial class UpdateService(
             {
                 InstanceObservation.Apply(stored, app, view, clientIp, now);
                 await touches.EnqueueAsync(stored, cancellationToken);
+                metrics.Checked(app.UpdateCheck ? CheckOutcomes.Routine : CheckOutcomes.EventsOnly);
                 return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }
         }
@@ -126,7 +128,31 @@ public sealed partial class UpdateService(
             LogOutcome(check);
         }
 
+        CountOutcome(app, check, response);
         return response;
+    }
+
+    private void CountOutcome(OmahaAppRequest app, CheckContext? check, OmahaAppResponse response)
+    {
+        if (check is null)
+        {
+            metrics.Checked(CheckOutcomes.UnknownApp);
+        }
+        else if (check.HeldFor is { } reason)
+        {
+            metrics.Held(reason);
+        }
+        else if (check.Granted is not null)
+        {
+            metrics.Checked(CheckOutcomes.Granted);
+            metrics.Granted(check.View!.Group.Name);
+        }
+        else
+        {
+            metrics.Checked(!app.UpdateCheck ? CheckOutcomes.EventsOnly
+                : response.UpdateCheck?.Status == OmahaUpdateCheckStatus.Ok ? CheckOutcomes.Reoffered
+                : CheckOutcomes.NoUpdate);
+        }
     }
 
     /// <summary>What a committed check did that an operator follows: grants, failures, a halted group.</summary>
@@ -223,7 +249,7 @@ public sealed partial class UpdateService(
         var view = check.View;
         if (view is null)
         {
-            check.Hold($"no group or channel named '{check.App.Track}'");
+            check.Hold(HoldReasons.NoGroup, $"no group or channel named '{check.App.Track}'");
             return NoUpdate;
         }
 
@@ -256,7 +282,7 @@ public sealed partial class UpdateService(
             && instance.LastErrorCode is { } code
             && OmahaErrorCodes.WithoutFlags(code) == OmahaErrorCodes.Rollback)
         {
-            check.Hold($"rolled back from {package.Version} before; waiting for a newer release");
+            check.Hold(HoldReasons.RolledBack, $"rolled back from {package.Version} before; waiting for a newer release");
             return NoUpdate;
         }
 
@@ -265,7 +291,7 @@ public sealed partial class UpdateService(
         var decision = await RolloutGate.DecideAsync(policy, instance.MachineId, package.Version, rolloutStarted, counts, now, cancellationToken);
         if (!decision.Granted)
         {
-            check.Hold(decision.HoldReason!);
+            check.Hold(decision.HoldKind!, decision.HoldReason!);
             return NoUpdate;
         }
 
@@ -328,7 +354,14 @@ public sealed partial class UpdateService(
         /// <summary>The failures the machine reported: the version it ran, the one it was updating to, the error code.</summary>
         public List<(string From, string To, long Code)> Failures { get; } = [];
 
-        public void Hold(string reason) => SetStatus(InstanceStatus.OnHold, reason);
+        /// <summary>Why this check held the machine back (one of <see cref="HoldReasons"/>), if it did.</summary>
+        public string? HeldFor { get; private set; }
+
+        public void Hold(string kind, string reason)
+        {
+            HeldFor = kind;
+            SetStatus(InstanceStatus.OnHold, reason);
+        }
 
         /// <summary>Sets the status; a change of status (not of reason alone) goes into the history.</summary>
         public void SetStatus(string status, string? reason, long? errorCode = null)
