@@ -1,3 +1,4 @@
+using Keelson.Metrics;
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
 using Keelson.Server.Dashboard;
@@ -57,7 +58,8 @@ public static class KeelsonServer
         builder.Services.AddSingleton<FleetSampler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FleetSampler>());
         builder.Services.AddSingleton<ServerMetrics>();
-        builder.Services.AddKeelsonMetrics(ServerMetrics.MeterName, StoreMetrics.MeterName);
+        builder.Services.AddSingleton<FleetLock.FleetLockMetrics>();
+        builder.Services.AddKeelsonMetrics(ServerMetrics.MeterName, StoreMetrics.MeterName, FleetLock.FleetLockMetrics.MeterName);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {

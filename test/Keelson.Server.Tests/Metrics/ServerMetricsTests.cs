@@ -1,4 +1,5 @@
 using System.Net;
+using Keelson.Metrics;
 using Keelson.Server.Metrics;
 using Keelson.Server.Rollout;
 using Keelson.Server.Updates;
@@ -101,6 +102,29 @@ public sealed class ServerMetricsTests : IAsyncLifetime
         Assert.Equal(2, metrics.Value("keelson_fleet_machines", ("group", "canary"), ("status", "Undefined"), ("version", "2605.10.0")));
         Assert.Equal(_server.Time.GetUtcNow().ToUnixTimeSeconds(), metrics.Value("keelson_fleet_sample_timestamp_seconds"));
         Assert.Equal("gauge", metrics.Types["keelson_fleet_machines"]);
+    }
+
+    [Fact]
+    public async Task FleetLock_requests_are_counted_by_operation_and_outcome()
+    {
+        foreach (var (path, id) in ((string Path, string Id)[])[("/v1/pre-reboot", "m1"), ("/v1/pre-reboot", "m2"), ("/v1/pre-reboot", "m1"), ("/v1/steady-state", "m1")])
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = new StringContent($$$"""{"client_params":{"id":"{{{id}}}","group":"default"}}"""),
+            };
+            request.Headers.Add("fleet-lock-protocol", "true");
+            await new HttpClient { BaseAddress = _server.BaseUrl }.SendAsync(request);
+        }
+
+        var metrics = await ScrapeAsync();
+
+        Assert.Equal(1, metrics.Value("keelson_fleetlock_requests_total", ("operation", "pre_reboot"), ("outcome", "locked")));
+        Assert.Equal(1, metrics.Value("keelson_fleetlock_requests_total", ("operation", "pre_reboot"), ("outcome", "failed_lock_semaphore_full")));
+        Assert.Equal(1, metrics.Value("keelson_fleetlock_requests_total", ("operation", "pre_reboot"), ("outcome", "unchanged")));
+        Assert.Equal(1, metrics.Value("keelson_fleetlock_requests_total", ("operation", "steady_state"), ("outcome", "released")));
+        Assert.Equal(1, metrics.Value("keelson_http_server_request_duration_seconds_count",
+            ("http_request_method", "POST"), ("http_route", "/v1/steady-state"), ("http_response_status_code", "200")));
     }
 
     [Fact]

@@ -2,10 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 
-namespace Keelson.Server.Metrics;
+namespace Keelson.Metrics;
 
 /// <summary>
-/// <c>GET /metrics</c> in Prometheus' text format, for the update service and the FleetLock server: the meters named,
+/// <c>GET /metrics</c> in Prometheus' text format, for the update service, the FleetLock server and the discovery service: the meters named,
 /// and ASP.NET Core's request duration histogram renamed <c>keelson_http_server_request_duration_seconds</c> with
 /// only the method, the route pattern (never the URL) and the status code as labels.
 /// </summary>
