@@ -168,13 +168,14 @@ public static class OmahaErrorCodes
 
     /// <summary>
     /// The code as a metric label: its name in snake case without flags (<c>payload_hash_mismatch</c>),
-    /// <c>transfer_error</c> for every HTTP status during a transfer, <c>other</c> for codes not known here - so that
+    /// <c>transfer_error</c> for every failed transfer (with or without an HTTP status), <c>other</c> for codes not known here - so that
     /// a label set built from codes machines report stays bounded.
     /// </summary>
     public static string MetricLabel(long code)
     {
         var baseCode = WithoutFlags(code);
-        if (baseCode > TransferErrorBase && baseCode < TransferErrorBase + 1000)
+        // 2000 itself: a transfer that got no HTTP status at all (the server could not be reached).
+        if (baseCode >= TransferErrorBase && baseCode < TransferErrorBase + 1000)
         {
             return "transfer_error";
         }
