@@ -1,4 +1,5 @@
 using Keelson.Discovery.Storage;
+using Keelson.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -43,6 +44,8 @@ public static class DiscoveryService
         builder.Services.AddSingleton<TokenSpace>();
         builder.Services.AddSingleton<TokenCollector>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TokenCollector>());
+        // Requests by route, method and status code, and their durations (keelson_http_server_request_duration_seconds).
+        builder.Services.AddKeelsonMetrics();
 
         var app = builder.Build();
         if (store is PostgresDiscoveryStore postgres)
@@ -50,6 +53,8 @@ public static class DiscoveryService
             postgres.Logger = app.Services.GetRequiredService<ILogger<PostgresDiscoveryStore>>();
         }
 
+        // Before the token routes: /metrics is a literal route, which routing prefers to /{token}.
+        app.MapKeelsonMetrics();
         DiscoveryEndpoints.Map(app);
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
         return app;

@@ -166,6 +166,23 @@ public static class OmahaErrorCodes
         return $"{text} [{string.Join(", ", names)}]";
     }
 
+    /// <summary>
+    /// The code as a metric label: its name in snake case without flags (<c>payload_hash_mismatch</c>),
+    /// <c>transfer_error</c> for every failed transfer (with or without an HTTP status), <c>other</c> for codes not known here - so that
+    /// a label set built from codes machines report stays bounded.
+    /// </summary>
+    public static string MetricLabel(long code)
+    {
+        var baseCode = WithoutFlags(code);
+        // 2000 itself: a transfer that got no HTTP status at all (the server could not be reached).
+        if (baseCode >= TransferErrorBase && baseCode < TransferErrorBase + 1000)
+        {
+            return "transfer_error";
+        }
+
+        return NameOf(baseCode) is { } name ? name.ToLowerInvariant().Replace(' ', '_') : "other";
+    }
+
     private static long Unwrap(long code) => code is < 0 and >= int.MinValue ? (uint)(int)code : code;
 
     // Names from update_engine's action exit codes, which CoreOS and Flatcar kept; 44 is CoreOS's rollback.

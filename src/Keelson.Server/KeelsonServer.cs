@@ -1,6 +1,8 @@
+using Keelson.Metrics;
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
 using Keelson.Server.Dashboard;
+using Keelson.Server.Metrics;
 using Keelson.Server.Payloads;
 using Keelson.Server.Storage;
 using Keelson.Server.Updates;
@@ -69,6 +71,9 @@ public static class KeelsonServer
         builder.Services.AddHostedService(services => services.GetRequiredService<FleetCounts>());
         builder.Services.AddSingleton<FleetSampler>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FleetSampler>());
+        builder.Services.AddSingleton<ServerMetrics>();
+        builder.Services.AddSingleton<FleetLock.FleetLockMetrics>();
+        builder.Services.AddKeelsonMetrics(ServerMetrics.MeterName, StoreMetrics.MeterName, FleetLock.FleetLockMetrics.MeterName);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
@@ -101,6 +106,9 @@ public static class KeelsonServer
         FleetLock.FleetLockEndpoints.Map(app, adminToken);
         app.MapDashboard();
         app.MapOpenApi();
+        app.MapKeelsonMetrics();
+        // Created now, so that the fleet gauges are there before the first check.
+        app.Services.GetRequiredService<ServerMetrics>();
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var urls = app.Services.GetRequiredService<PayloadUrls>();

@@ -127,7 +127,7 @@ public sealed class AgentDaemonTests(AgentBuild build, ITestOutputHelper log) : 
     /// by the bootloader, a root whose kernel command line names USR-B and whose /usr runs 1.1.0, no update server.
     /// </summary>
     /// <returns>The machine's id.</returns>
-    private static async Task<string> MakeMachineOnTrialAsync(KeelsonProcess keelson, string config = "GROUP=stable\nSERVER=disabled\n")
+    internal static async Task<string> MakeMachineOnTrialAsync(KeelsonProcess keelson, string config = "GROUP=stable\nSERVER=disabled\n")
     {
         await keelson.SucceedAsync("disk", "create", "disk.img", "--size", "1G");
         await keelson.SucceedAsync("disk", "mark-installed", "disk.img", "--slot", "B");

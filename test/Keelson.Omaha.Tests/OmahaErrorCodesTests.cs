@@ -52,4 +52,19 @@ public sealed class OmahaErrorCodesTests
         Assert.Equal(0x10000000L, OmahaErrorCodes.TestOmahaUrlFlag);
         Assert.Equal(2000, OmahaErrorCodes.TransferErrorBase);
     }
+
+    [Theory]
+    [InlineData(10L, "payload_hash_mismatch")]
+    [InlineData(268435466L, "payload_hash_mismatch")]
+    [InlineData(44L, "rollback")]
+    [InlineData(1001L, "new_boot_failed_its_health_checks")]
+    [InlineData(2000L, "transfer_error")]
+    [InlineData(2404L, "transfer_error")]
+    [InlineData(31L, "omaha_request_xml_parse_error")]
+    [InlineData(123L, "other")]
+    [InlineData(999999L, "other")]
+    public void A_code_s_metric_label_is_its_name_in_snake_case_from_a_bounded_set(long code, string expected)
+    {
+        Assert.Equal(expected, OmahaErrorCodes.MetricLabel(code));
+    }
 }

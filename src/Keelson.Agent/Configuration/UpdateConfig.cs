@@ -44,4 +44,10 @@ public sealed record UpdateConfig(
 
     /// <summary>How the machine reboots into the next slot (<c>KEELSON_REBOOT_METHOD</c>, default firmware).</summary>
     public RebootMethod RebootMethod { get; init; } = RebootMethod.Firmware;
+
+    /// <summary>
+    /// Where the agent serves <c>GET /metrics</c> in Prometheus' text format (<c>KEELSON_METRICS_LISTEN</c>, e.g.
+    /// <c>127.0.0.1:9101</c>); null, the default, serves none. Read at start: a change needs a restart.
+    /// </summary>
+    public System.Net.IPEndPoint? MetricsListen { get; init; }
 }

@@ -23,7 +23,8 @@ namespace Keelson.Agent.Configuration;
 /// <item><c>KEELSON_FLEETLOCK_URL</c> and <c>KEELSON_FLEETLOCK_GROUP</c>: the FleetLock server;</item>
 /// <item><c>KEELSON_BOOT_BACKEND</c>: gptprio (default), grub-env or systemd-boot;</item>
 /// <item><c>KEELSON_ESP</c>: where the ESP is mounted (default /boot), an absolute path;</item>
-/// <item><c>KEELSON_REBOOT_METHOD</c>: firmware (default) or kexec.</item>
+/// <item><c>KEELSON_REBOOT_METHOD</c>: firmware (default) or kexec;</item>
+/// <item><c>KEELSON_METRICS_LISTEN</c>: an address and port (<c>127.0.0.1:9101</c>) to serve Prometheus metrics on (default: none).</item>
 /// </list>
 /// Unknown keys are kept out of the way of other tools' settings and ignored.
 /// </remarks>
@@ -179,11 +180,20 @@ public static class UpdateConfigReader
             "kexec" => RebootMethod.Kexec,
             _ => throw new UpdateConfigException($"{Where("KEELSON_REBOOT_METHOD")}: KEELSON_REBOOT_METHOD '{Shorten(methodText)}' is not one of firmware, kexec"),
         };
+        System.Net.IPEndPoint? metrics = null;
+        if (Get("KEELSON_METRICS_LISTEN") is { Length: > 0 } metricsText
+            && (!System.Net.IPEndPoint.TryParse(metricsText, out metrics) || metrics.Port == 0))
+        {
+            throw new UpdateConfigException(
+                $"{Where("KEELSON_METRICS_LISTEN")}: KEELSON_METRICS_LISTEN '{Shorten(metricsText)}' is not an IP address and port (e.g. 127.0.0.1:9101)");
+        }
+
         return new UpdateConfig(group, server, strategy, windows, locks, keys, checks, reboot, sources)
         {
             BootBackend = backend,
             EspDirectory = esp,
             RebootMethod = method,
+            MetricsListen = metrics,
         };
     }
 

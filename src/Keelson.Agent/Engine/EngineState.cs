@@ -27,7 +27,10 @@ public abstract record EngineState
     public abstract EngineStateKind Kind { get; }
 
     /// <summary>The name <c>keelson agent status</c> shows (<c>KEELSON_STATE</c>), e.g. <c>waiting-for-reboot</c>.</summary>
-    public string Name => Kind switch
+    public string Name => NameOf(Kind);
+
+    /// <summary>The name of a kind of state, as <see cref="Name"/> gives it.</summary>
+    public static string NameOf(EngineStateKind kind) => kind switch
     {
         EngineStateKind.Starting => "starting",
         EngineStateKind.BootPendingVerdict => "boot-pending-verdict",
@@ -40,7 +43,7 @@ public abstract record EngineState
         EngineStateKind.WaitingForReboot => "waiting-for-reboot",
         EngineStateKind.Rebooting => "rebooting",
         EngineStateKind.RebootFailed => "reboot-failed",
-        _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     /// <summary>update_engine's name for the state (<c>CURRENT_OP</c>).</summary>

@@ -95,6 +95,12 @@ public sealed partial class UpdateAgent
     [LoggerMessage(141, LogLevel.Warning, "No control socket at {Path} ({Error}); keelson agent status|check|... cannot reach this agent")]
     private partial void LogNoControlSocket(string path, string error);
 
+    [LoggerMessage(142, LogLevel.Information, "Serving metrics at {Url}")]
+    private partial void LogServingMetrics(string url);
+
+    [LoggerMessage(143, LogLevel.Warning, "No metrics on {Address} ({Error}); KEELSON_METRICS_LISTEN is set, but nothing serves it")]
+    private partial void LogNoMetrics(string address, string error);
+
     [LoggerMessage(140, LogLevel.Warning, "Status not saved: {Error}")]
     private partial void LogStatusNotSaved(string error);
 }

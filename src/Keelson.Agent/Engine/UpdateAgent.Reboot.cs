@@ -106,7 +106,7 @@ public sealed partial class UpdateAgent
         catch (UpdateEngineException e)
         {
             var failure = new EngineFailure(OmahaErrorCodes.RebootFailed, $"the reboot into {target.Label()} failed: {e.Message}");
-            _lastFailure = failure;
+            RecordFailure(failure);
             var retryAt = _time.GetUtcNow() + _options.RebootRetry;
             LogRebootFailed(target.Label(), failure.Code, e.Message, _options.RebootRetry.TotalSeconds);
             Transition(new EngineState.RebootFailed(target, cause, failure, retryAt));
@@ -135,7 +135,7 @@ public sealed partial class UpdateAgent
         }
         catch (UpdateEngineException e)
         {
-            _lastFailure = new EngineFailure(OmahaErrorCodes.KexecFailed, $"kexec into {slot.Label} failed: {e.Message}");
+            RecordFailure(new EngineFailure(OmahaErrorCodes.KexecFailed, $"kexec into {slot.Label} failed: {e.Message}"));
             LogKexecUnavailable(slot.Label, e.Message);
             // The try was counted for a boot that did not happen: give it back, so that the bootloader boots the slot.
             await ChangeBootAsync(backend => backend.PrioritizeAsync(slot, cancellationToken), $"give {slot.Label} its try back");

@@ -58,6 +58,13 @@ public sealed partial class UpdateAgent
         }
     }
 
+    /// <summary>The failure <c>status</c> shows until the next check, counted in the metrics.</summary>
+    private void RecordFailure(EngineFailure failure)
+    {
+        _lastFailure = failure;
+        _metrics?.Failed(failure.Code);
+    }
+
     private string RebootText(EngineState state) => state switch
     {
         EngineState.Rebooting rebooting => $"rebooting: {rebooting.Cause.Describe(rebooting.Target)}",

@@ -63,6 +63,7 @@ public sealed partial class UpdateAgent
     private DateTimeOffset? _stoppedAt;
     private long _activity;
     private CancellationTokenSource? _activityStop;
+    private AgentMetrics? _metrics;
     private CancellationToken _running;
 
     // Read without the loop.
@@ -98,6 +99,9 @@ public sealed partial class UpdateAgent
 
     /// <summary>The version the booted slot runs (known once <see cref="RunAsync"/> has started).</summary>
     public string RunningVersion => _facts?.Release.Version ?? "";
+
+    /// <summary>The booted slot's label (<c>USR-A</c>), known once <see cref="RunAsync"/> has started.</summary>
+    public string BootedSlot => _facts?.Booted.Label() ?? "";
 
     /// <summary>Runs until stopped or until it starts a reboot.</summary>
     /// <exception cref="UpdateConfigException">The configuration is invalid (at start-up; a bad reload keeps the last good one).</exception>
@@ -147,6 +151,7 @@ public sealed partial class UpdateAgent
         }
 
         await using var socket = _options.ControlSocket ? ListenForCommands() : null;
+        using var metrics = _metrics = _config.MetricsListen is { } listen ? ServeMetrics(listen) : null;
         Publish();
         await StartAsync(cancellationToken);
         while (!_rebootStarted)
@@ -168,6 +173,22 @@ public sealed partial class UpdateAgent
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or ArgumentException or UnauthorizedAccessException)
         {
             LogNoControlSocket(_store.SocketPath, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The metrics endpoint; without one (the port is taken, say) the agent still updates, and says so.</summary>
+    private AgentMetrics? ServeMetrics(System.Net.IPEndPoint listen)
+    {
+        try
+        {
+            var metrics = AgentMetrics.Serve(this, listen);
+            LogServingMetrics(AgentMetrics.Url(listen));
+            return metrics;
+        }
+        catch (System.Net.HttpListenerException e)
+        {
+            LogNoMetrics(listen.ToString(), e.Message);
             return null;
         }
     }
@@ -517,7 +538,7 @@ public sealed partial class UpdateAgent
         var other = _facts.Booted.Other();
         // Rebooting now would leave nothing the bootloader can pick: stay up and say so.
         _verdict = BootVerdict.Unhealthy(_facts.Booted, running, report, boot[other].Bootable ? other : null);
-        _lastFailure = new EngineFailure(OmahaErrorCodes.UnhealthyBoot, _verdict.Describe());
+        RecordFailure(new EngineFailure(OmahaErrorCodes.UnhealthyBoot, _verdict.Describe()));
         await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Error, OmahaErrorCodes.UnhealthyBoot, null), cancellationToken);
         DisposeStartChoice();
         _bootSettled.TrySetResult(false);
@@ -678,7 +699,7 @@ public sealed partial class UpdateAgent
     private void OnCheckFailed(UpdateEngineException error)
     {
         _lastChecked = _time.GetUtcNow();
-        _lastFailure = EngineFailure.From(error);
+        RecordFailure(EngineFailure.From(error));
         LogCheckFailed(error.Message);
         AnswerCheck(1, $"the update check failed: {error.Message}");
         _firstCheckDone.TrySetResult();
@@ -774,7 +795,7 @@ public sealed partial class UpdateAgent
     private async Task OnUpdateFailedAsync(UpdateOffer offer, UpdateEngineException error, CancellationToken cancellationToken)
     {
         var failure = EngineFailure.From(error, $"the update to {offer.Version} failed: ");
-        _lastFailure = failure;
+        RecordFailure(failure);
         LogUpdateFailed(offer.Version, failure.Code, error.Message);
         Transition(new EngineState.ReportingError(offer, failure));
         await ReportAsync(new OmahaEvent(OmahaEventType.UpdateComplete, OmahaEventResult.Error, failure.Code, null), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Keelson.Omaha;
+using Keelson.Server.Metrics;
 using Keelson.Server.Updates;
 using Microsoft.AspNetCore.Http;
 
@@ -8,13 +9,14 @@ namespace Keelson.Server.Api;
 /// <summary><c>POST /v1/update/</c>: the Omaha endpoint machines check in at.</summary>
 internal static class OmahaEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, UpdateService updates)
+    public static async Task HandleAsync(HttpContext context, UpdateService updates, ServerMetrics metrics)
     {
         var request = context.Request;
         var response = context.Response;
         var cancellationToken = context.RequestAborted;
         if (request.ContentLength > OmahaRequestReader.MaxRequestBytes)
         {
+            metrics.Checked(CheckOutcomes.Refused);
             await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge,
                 $"the request is {request.ContentLength} bytes; the limit is {OmahaRequestReader.MaxRequestBytes}", cancellationToken);
             return;
@@ -27,6 +29,7 @@ internal static class OmahaEndpoint
                 OmahaRequestReader.MaxRequestBytes + 1, throwOnEndOfStream: false, cancellationToken);
             if (length > OmahaRequestReader.MaxRequestBytes)
             {
+                metrics.Checked(CheckOutcomes.Refused);
                 await RefuseAsync(response, StatusCodes.Status413PayloadTooLarge,
                     $"the request is larger than {OmahaRequestReader.MaxRequestBytes} bytes", cancellationToken);
                 return;
@@ -36,10 +39,18 @@ internal static class OmahaEndpoint
             try
             {
                 var omahaRequest = OmahaRequestReader.Read(buffer.AsSpan(0, length));
+                metrics.Received(omahaRequest);
                 answer = await updates.HandleAsync(omahaRequest, context.Connection.RemoteIpAddress?.ToString() ?? "", cancellationToken);
+            }
+            catch (Exception e) when (e is not (OmahaFormatException or OperationCanceledException))
+            {
+                // Counted, then answered 500 by the exception handler.
+                metrics.Checked(CheckOutcomes.Error);
+                throw;
             }
             catch (OmahaFormatException e)
             {
+                metrics.Checked(CheckOutcomes.Refused);
                 await RefuseAsync(response, StatusCodes.Status400BadRequest, e.Message, cancellationToken);
                 return;
             }

@@ -33,9 +33,10 @@ internal static partial class FleetLockEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(logger);
-        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, logger))
+        var metrics = endpoints.ServiceProvider.GetRequiredService<FleetLockMetrics>();
+        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, metrics, logger))
             .WithSummary("FleetLock: take a reboot slot (recursive); header fleet-lock-protocol: true");
-        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, logger))
+        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, metrics, logger))
             .WithSummary("FleetLock: release the reboot slot if held; header fleet-lock-protocol: true");
     }
 
@@ -96,7 +97,7 @@ internal static partial class FleetLockEndpoints
     private static CatalogError? CheckGroup(string group) =>
         FleetLockProtocol.IsValidGroup(group, out var error) ? null : CatalogError.Invalid("group", error);
 
-    private static async Task HandleAsync(HttpContext context, FleetLockOperation operation, FleetLockService service, ILogger logger)
+    private static async Task HandleAsync(HttpContext context, FleetLockOperation operation, FleetLockService service, FleetLockMetrics metrics, ILogger logger)
     {
         var request = context.Request;
         var header = request.Headers.TryGetValue(FleetLockProtocol.HeaderName, out var values) ? values.ToString() : null;
@@ -122,6 +123,7 @@ internal static partial class FleetLockEndpoints
         }
 
         Log(logger, operation, answer);
+        metrics.Answered(operation, answer);
         context.Response.StatusCode = answer.StatusCode;
         if (answer.Body is { } body)
         {

@@ -1,6 +1,7 @@
 using Keelson.Coordination.Etcd;
 using Keelson.Coordination.FleetLock;
 using Keelson.Coordination.Locks;
+using Keelson.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -55,6 +56,8 @@ public static partial class FleetLockServer
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(starting);
+        builder.Services.AddSingleton<FleetLockMetrics>();
+        builder.Services.AddKeelsonMetrics(FleetLockMetrics.MeterName);
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockServer).FullName!);
@@ -71,6 +74,7 @@ public static partial class FleetLockServer
             }
         });
         FleetLockEndpoints.MapProtocol(app, new FleetLockService(starting), logger);
+        app.MapKeelsonMetrics();
         app.Lifetime.ApplicationStopped.Register(etcd.Dispose);
         return app;
     }

@@ -20,19 +20,20 @@ public static class RolloutGate
     {
         if (!policy.UpdatesEnabled)
         {
-            return RolloutDecision.Hold(policy.PausedReason ?? "updates are paused for the group");
+            return RolloutDecision.Hold(HoldReasons.Paused, policy.PausedReason ?? "updates are paused for the group");
         }
 
         if (policy.Windows.Count > 0 && !policy.Windows.Any(w => w.IsOpen(now, policy.TimeZone)))
         {
             return RolloutDecision.Hold(
+                HoldReasons.OutsideWindow,
                 $"outside the maintenance windows ({string.Join("; ", policy.Windows)} {policy.TimeZone.Id})");
         }
 
         var share = RolloutRamp.Share(rolloutStarted, policy.RampDuration, now);
         if (share < 1 && RolloutRamp.Place(machineId) >= share)
         {
-            return RolloutDecision.Hold(string.Create(
+            return RolloutDecision.Hold(HoldReasons.Ramp, string.Create(
                 CultureInfo.InvariantCulture,
                 $"rollout ramp at {share * 100:0.#}% of the group; this machine's place is {RolloutRamp.Place(machineId) * 100:0.#}%"));
         }
@@ -41,7 +42,7 @@ public static class RolloutGate
             && !await counts.AnyCompletedAsync(version, cancellationToken)
             && await counts.InProgressAsync(version, now - policy.UpdateTimeout, cancellationToken) > 0)
         {
-            return RolloutDecision.Hold($"safe mode: waiting for the first machine to complete {version}");
+            return RolloutDecision.Hold(HoldReasons.SafeMode, $"safe mode: waiting for the first machine to complete {version}");
         }
 
         if (policy.MaxUpdatesPerPeriod > 0)
@@ -49,7 +50,7 @@ public static class RolloutGate
             var granted = await counts.GrantsSinceAsync(now - policy.Period, cancellationToken);
             if (granted >= policy.MaxUpdatesPerPeriod)
             {
-                return RolloutDecision.Hold(string.Create(
+                return RolloutDecision.Hold(HoldReasons.RateLimit, string.Create(
                     CultureInfo.InvariantCulture,
                     $"rate limit: {granted} of {policy.MaxUpdatesPerPeriod} updates per {GoDuration.Format(policy.Period)} already granted"));
             }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Dapper;
 using Keelson.Postgres;
 using Microsoft.Data.Sqlite;
@@ -105,13 +106,22 @@ public sealed class Database : IDisposable
 
     public async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(write: false, cancellationToken);
-        return await work(connection);
+        var startedAt = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = await OpenAsync(write: false, cancellationToken);
+            return await work(connection);
+        }
+        finally
+        {
+            StoreMetrics.Read(startedAt);
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> in one write transaction; it commits when the work returns.</summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
@@ -124,6 +134,7 @@ public sealed class Database : IDisposable
         finally
         {
             _writeGate.Release();
+            StoreMetrics.Write(startedAt);
         }
     }
 

@@ -20,6 +20,11 @@ public sealed partial class FleetSampler(Database database, InstanceTouches touc
 
     public static readonly TimeSpan MinuteRetention = TimeSpan.FromHours(3);
 
+    private volatile FleetSample? _latest;
+
+    /// <summary>The last sample taken by this server (read by the metrics at scrape time); null before the first.</summary>
+    public FleetSample? Latest => _latest;
+
     /// <summary>Takes one sample now into the current minute and hour buckets; returns the rows written.</summary>
     public async Task<int> SampleAsync(CancellationToken cancellationToken)
     {
@@ -45,6 +50,7 @@ public sealed partial class FleetSampler(Database database, InstanceTouches touc
         return await database.WriteAsync(
             async (connection, transaction) =>
             {
+                var sample = await FleetSample.NameAsync(connection, transaction, counts, now);
                 var rows = new List<object>();
                 foreach (var bucket in (int[])[MinuteBucket, HourBucket])
                 {
@@ -75,6 +81,7 @@ public sealed partial class FleetSampler(Database database, InstanceTouches touc
                         hoursBefore = now - (long)options.InstanceRetention.TotalMilliseconds,
                     },
                     transaction);
+                _latest = sample;
                 return rows.Count;
             },
             cancellationToken);

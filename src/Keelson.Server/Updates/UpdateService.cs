@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Keelson.Omaha;
+using Keelson.Server.Metrics;
 using Keelson.Server.Payloads;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
@@ -31,12 +32,14 @@ public sealed partial class UpdateService : IAsyncDisposable
     private readonly PayloadUrls _urls;
     private readonly TimeProvider _time;
     private readonly ILogger<UpdateService> _logger;
+    private readonly ServerMetrics _metrics;
     private readonly GroupCommit<StatusCheck, (OmahaAppResponse Response, CheckContext? Check)> _commits;
 
     public UpdateService(
-        Database database, GroupCache groups, MachineStateCache machines, InstanceTouches touches, PayloadUrls urls, TimeProvider time,
-        ILogger<UpdateService> logger)
+        Database database, GroupCache groups, MachineStateCache machines, InstanceTouches touches, PayloadUrls urls, ServerMetrics metrics,
+        TimeProvider time, ILogger<UpdateService> logger)
     {
+        _metrics = metrics;
         _database = database;
         _groups = groups;
         _machines = machines;
@@ -90,6 +93,7 @@ public sealed partial class UpdateService : IAsyncDisposable
                 };
                 InstanceObservation.Apply(seen, app, view, clientIp, now);
                 await _touches.EnqueueAsync(seen, cancellationToken);
+                _metrics.Checked(app.UpdateCheck ? CheckOutcomes.Routine : CheckOutcomes.EventsOnly);
                 return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }
         }
@@ -150,6 +154,7 @@ public sealed partial class UpdateService : IAsyncDisposable
             LogOutcome(check);
         }
 
+        CountOutcome(app, check, response);
         return response;
     }
 
@@ -228,6 +233,30 @@ public sealed partial class UpdateService : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _commits.DisposeAsync();
+
+
+    private void CountOutcome(OmahaAppRequest app, CheckContext? check, OmahaAppResponse response)
+    {
+        if (check is null)
+        {
+            _metrics.Checked(CheckOutcomes.UnknownApp);
+        }
+        else if (check.HeldFor is { } reason)
+        {
+            _metrics.Held(reason);
+        }
+        else if (check.Granted is not null)
+        {
+            _metrics.Checked(CheckOutcomes.Granted);
+            _metrics.Granted(check.View!.Group.Name);
+        }
+        else
+        {
+            _metrics.Checked(!app.UpdateCheck ? CheckOutcomes.EventsOnly
+                : response.UpdateCheck?.Status == OmahaUpdateCheckStatus.Ok ? CheckOutcomes.Reoffered
+                : CheckOutcomes.NoUpdate);
+        }
+    }
 
     /// <summary>What a committed check did that an operator follows: grants, failures, a halted group.</summary>
     private void LogOutcome(CheckContext check)
@@ -323,7 +352,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         var view = check.View;
         if (view is null)
         {
-            check.Hold($"no group or channel named '{check.App.Track}'");
+            check.Hold(HoldReasons.NoGroup, $"no group or channel named '{check.App.Track}'");
             return NoUpdate;
         }
 
@@ -356,7 +385,7 @@ public sealed partial class UpdateService : IAsyncDisposable
             && instance.LastErrorCode is { } code
             && OmahaErrorCodes.WithoutFlags(code) == OmahaErrorCodes.Rollback)
         {
-            check.Hold($"rolled back from {package.Version} before; waiting for a newer release");
+            check.Hold(HoldReasons.RolledBack, $"rolled back from {package.Version} before; waiting for a newer release");
             return NoUpdate;
         }
 
@@ -365,7 +394,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         var decision = await RolloutGate.DecideAsync(policy, instance.MachineId, package.Version, rolloutStarted, counts, now, cancellationToken);
         if (!decision.Granted)
         {
-            check.Hold(decision.HoldReason!);
+            check.Hold(decision.HoldKind!, decision.HoldReason!);
             return NoUpdate;
         }
 
@@ -438,7 +467,14 @@ public sealed partial class UpdateService : IAsyncDisposable
         /// <summary>The failures the machine reported: the version it ran, the one it was updating to, the error code.</summary>
         public List<(string From, string To, long Code)> Failures { get; } = [];
 
-        public void Hold(string reason) => SetStatus(InstanceStatus.OnHold, reason);
+        /// <summary>Why this check held the machine back (one of <see cref="HoldReasons"/>), if it did.</summary>
+        public string? HeldFor { get; private set; }
+
+        public void Hold(string kind, string reason)
+        {
+            HeldFor = kind;
+            SetStatus(InstanceStatus.OnHold, reason);
+        }
 
         /// <summary>Sets the status; a change of status (not of reason alone) goes into the history.</summary>
         public void SetStatus(string status, string? reason, long? errorCode = null)

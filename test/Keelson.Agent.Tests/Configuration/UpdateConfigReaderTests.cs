@@ -184,4 +184,30 @@ public sealed class UpdateConfigReaderTests : IDisposable
 
         Assert.Equal(path + expected, error.Message);
     }
+
+    [Theory]
+    [InlineData("KEELSON_METRICS_LISTEN=127.0.0.1:9101\n", "127.0.0.1:9101")]
+    [InlineData("KEELSON_METRICS_LISTEN=[::1]:9101\n", "[::1]:9101")]
+    [InlineData("KEELSON_METRICS_LISTEN=0.0.0.0:9464\n", "0.0.0.0:9464")]
+    [InlineData("", null)]
+    public void The_metrics_address_is_off_unless_set(string line, string? expected)
+    {
+        var config = UpdateConfigReader.Read([Write("u.conf", $"SERVER=disabled\n{line}")]);
+
+        Assert.Equal(expected, config.MetricsListen?.ToString());
+    }
+
+    [Theory]
+    [InlineData("localhost:9101")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.1:0")]
+    [InlineData("127.0.0.1:99999")]
+    public void A_metrics_address_without_an_IP_and_port_is_refused_naming_the_file_and_line(string value)
+    {
+        var path = Write("u.conf", $"SERVER=disabled\nKEELSON_METRICS_LISTEN={value}\n");
+
+        var error = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([path]));
+
+        Assert.Equal($"{path}:2: KEELSON_METRICS_LISTEN '{value}' is not an IP address and port (e.g. 127.0.0.1:9101)", error.Message);
+    }
 }

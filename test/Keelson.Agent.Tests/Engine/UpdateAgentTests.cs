@@ -147,6 +147,33 @@ public sealed class UpdateAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_KEELSON_METRICS_LISTEN_the_agent_serves_its_state_last_check_boot_and_errors_by_code_to_Prometheus()
+    {
+        var port = LoopbackPorts.Next();
+        await _world.ConfigureAsync($"SERVER=http://127.0.0.1:{LoopbackPorts.Next()}/v1/update/", $"KEELSON_METRICS_LISTEN=127.0.0.1:{port}");
+        _world.Start();
+        await _world.WaitForAsync(s => s is EngineState.Idle, "idle");
+        Assert.Equal(1, (await _world.Agent.HandleCommandAsync("check", CancellationToken.None)).ExitCode);
+        await _world.WaitForAsync(s => s is EngineState.Idle, "idle again");
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        var samples = text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        string Value(string series) => (samples.SingleOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"no {series} in:\n{text}"))[(series.Length + 1)..];
+
+        Assert.Equal("1", Value("keelson_agent_errors_total{code=\"transfer_error\"}"));
+        Assert.Equal("1", Value("keelson_agent_state{state=\"idle\"}"));
+        Assert.Equal("0", Value("keelson_agent_state{state=\"checking\"}"));
+        Assert.Equal(11, samples.Count(l => l.StartsWith("keelson_agent_state{", StringComparison.Ordinal)));
+        Assert.Equal("1", Value("keelson_agent_boot_info{slot=\"USR-A\",version=\"1.0.0\"}"));
+        Assert.Equal((double)_world.Agent.Status.LastChecked!.Value.ToUnixTimeMilliseconds() / 1000,
+            double.Parse(Value("keelson_agent_last_check_timestamp_seconds{}"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("# HELP keelson_agent_errors_total Update failures the agent recorded, by error code", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE keelson_agent_state gauge", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_download_that_fails_is_reported_with_its_transfer_code_and_the_engine_goes_idle()
     {
         var nowhere = new Uri($"http://127.0.0.1:{LoopbackPorts.Next()}/payloads/1.1.0.kpay");
