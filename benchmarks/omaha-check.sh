@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
 # Throughput and latency of the Omaha update check, against Kestrel echoing the same body in the same run.
 # Needs wrk (apt-get install -y wrk). Prints a table with each case's ratio to the baseline.
-#   benchmarks/omaha-check.sh [DURATION] [CONNECTIONS]
+#   benchmarks/omaha-check.sh [DURATION] [CONNECTIONS] [sqlite|postgresql]
+# postgresql: the server runs on a throwaway PostgreSQL on this same machine (benchmarks/postgres.sh, durable commits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10s}
 connections=${2:-64}
+store=${3:-sqlite}
 work=$(mktemp -d)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+pg_dir=""
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    if [ -n "$pg_dir" ]; then sleep 0.5; benchmarks/postgres.sh stop "$pg_dir" || true; fi
+    rm -rf "$work"
+}
 trap cleanup EXIT
+database=()
+case $store in
+    sqlite) ;;
+    postgresql)
+        eval "$(benchmarks/postgres.sh)"
+        pg_dir=$DIR
+        database=(--database "$URL")
+        ;;
+    *) echo "usage: benchmarks/omaha-check.sh [DURATION] [CONNECTIONS] [sqlite|postgresql]" >&2; exit 2 ;;
+esac
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 dotnet build -c Release -v quiet -nologo src/Keelson.Cli >/dev/null
@@ -19,7 +36,7 @@ baseline=benchmarks/KestrelBaseline/bin/Release/net10.0/KestrelBaseline
 
 wait_for() { for _ in $(seq 100); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 
-"$keelson" server --data "$work/data" --listen http://127.0.0.1:18190 >"$work/server.log" 2>&1 &
+"$keelson" server --data "$work/data" "${database[@]}" --listen http://127.0.0.1:18190 >"$work/server.log" 2>&1 &
 pids+=($!)
 server_pid=$!
 ASPNETCORE_URLS=http://127.0.0.1:18191 "$baseline" >"$work/baseline.log" 2>&1 &
@@ -66,4 +83,4 @@ printf '%-14s %12s %8s %10s %10s %14s\n' case "requests/s" ratio p50 p99 "CPU us
 for name in baseline first-checks routine grants; do
     printf '%-14s %12s %8s %10s %10s %14s\n' "$name" "$(rps $name)" "$(awk -v a="$(rps $name)" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" "$(p $name 50%)" "$(p $name 99%)" "$(cpu $name)"
 done
-echo "(wrk -t2 -c$connections -d$duration on this machine, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); baseline: Kestrel echoing the same 1.1 KB body)"
+echo "(wrk -t2 -c$connections -d$duration on this machine, store $store, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); baseline: Kestrel echoing the same 1.1 KB body)"
