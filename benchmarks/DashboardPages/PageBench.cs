@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Keelson.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -29,6 +30,10 @@ internal static partial class PageBench
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         using var hello = new HttpClient { BaseAddress = new Uri(baseline.Urls.First()) };
         var machine = MachineId().Match(await browser.GetStringAsync("/machines?status=Error")).Groups[1].Value;
+        // The cursor at the end of page 1,000: the page after it is what "Next" on that page reads.
+        using var deep = JsonDocument.Parse(await api.GetStringAsync(App + "/instances?page=1000"));
+        var cursor = Uri.EscapeDataString(deep.RootElement.GetProperty("next").GetString()
+            ?? throw new InvalidOperationException("page 1,000 has no next cursor: seed more than 50,050 machines"));
 
         var cases = new (string Name, HttpClient Client, string Path)[]
         {
@@ -43,9 +48,14 @@ internal static partial class PageBench
             ("api: machines", api, App + "/instances"),
             ("page: machines, page 1000", browser, "/machines?page=1000"),
             ("api: machines, page 1000", api, App + "/instances?page=1000"),
+            ("page: machines, page 1001 after a cursor", browser, "/machines?page=1001&after=" + cursor),
+            ("api: machines, page 1001 after a cursor", api, App + "/instances?page=1001&after=" + cursor),
             ("page: machines, search + filter + sort", browser, "/machines?q=10.1.&status=OnHold&sort=version"),
             ("api: machines, search + filter + sort", api, App + "/instances?q=10.1.&status=OnHold&sort=version"),
             ("api: machines, search by id prefix", api, App + "/instances?q=" + machine[..12]),
+            ("api: machines, search by 3 characters of id", api, App + "/instances?q=" + machine[..3]),
+            ("api: machines, search matching all (q=1)", api, App + "/instances?q=1"),
+            ("api: machines, search by name, by first seen", api, App + "/instances?q=node-12&sort=firstSeen"),
             ($"api: machines of {group}, failed, by first seen", api, $"{App}/instances?group={group}&status=Error&sort=-firstSeen"),
             ("page: machine", browser, "/machines/" + machine),
             ("api: machine", api, App + "/instances/" + machine),

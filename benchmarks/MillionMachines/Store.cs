@@ -10,28 +10,24 @@ namespace MillionMachines;
 /// </summary>
 internal static class Store
 {
-    public static bool IsPostgres(string? database) =>
-        database is not null && (database.StartsWith("postgres://", StringComparison.Ordinal)
-            || database.StartsWith("postgresql://", StringComparison.Ordinal) || database.Contains("Host=", StringComparison.OrdinalIgnoreCase));
-
-    public static Database Open(string? database, string data) =>
-        database is null ? Database.OpenSqlite(SqlitePath(data))
-        : IsPostgres(database) ? throw new NotSupportedException(
-            "this build has no PostgreSQL store yet (Database.OpenPostgres comes with the PostgreSQL branch); run without --database for SQLite")
-        : throw new FormatException($"--database {database}: not a postgres:// URL or an Npgsql connection string");
+    public static Database Open(string? database, string data) => Database.Open(Location(database, data));
 
     /// <summary>Points the server at the same store.</summary>
     public static void Configure(ServerOptions options, string? database)
     {
         if (database is not null)
         {
-            throw new NotSupportedException("this build's server runs on SQLite only");
+            options.Database = Location(database, options.DataDirectory);
         }
-
-        _ = options;
     }
 
-    public static string Describe(string? database) => database is null ? "SQLite" : "PostgreSQL";
+    /// <summary>The store --database names (a postgres:// URL, an Npgsql connection string, sqlite:PATH), or keelson.db in the data folder.</summary>
+    private static DatabaseLocation Location(string? database, string data) =>
+        database is null ? DatabaseLocation.Sqlite(SqlitePath(data))
+        : DatabaseLocation.TryParse(database, out var location, out var error) ? location
+        : throw new FormatException($"--database: {error}");
+
+    public static string Describe(string? database) => database is null ? "SQLite" : Location(database, "").ToString();
 
     /// <summary>The database's size and its size per machine: the file for SQLite, every table with its indexes for PostgreSQL.</summary>
     public static async Task<string> SizeAsync(Database database, string? store, string data)
@@ -39,11 +35,11 @@ internal static class Store
         var machines = await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances"), CancellationToken.None);
         long bytes;
         string what;
-        if (store is null)
+        if (database.Dialect == SqlDialect.Sqlite)
         {
             // Everything committed moves from the write-ahead log into the file first.
             await database.ReadAsync(c => c.ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE)"), CancellationToken.None);
-            bytes = new FileInfo(SqlitePath(data)).Length;
+            bytes = new FileInfo(store is null ? SqlitePath(data) : Location(store, data).Path).Length;
             what = "keelson.db";
         }
         else

@@ -26,6 +26,7 @@ internal static class ApiFields
         ["sha256"] = "--sha256",
         ["page"] = "--page",
         ["perPage"] = "--per-page",
+        ["after"] = "--after",
         ["slots"] = "--slots",
         ["name"] = "NAME",
         ["from"] = "FROM",

@@ -18,8 +18,8 @@ namespace Keelson.CloudConfig;
 /// <c>~/.ssh/authorized_keys.d/coreos-cloudinit</c> and the merged <c>~/.ssh/authorized_keys</c> for SSH keys;
 /// <c>write_files</c>; <c>/etc/coreos/update.conf</c> (GROUP, SERVER, REBOOT_STRATEGY and the locksmith reboot
 /// window REBOOT_WINDOW_START/LENGTH, which Keelson's agent reads there); <see cref="LocksConfPath"/> for the agent's
-/// etcd reboot-lock settings; <c>/etc/hosts</c>; systemd units, drop-ins, enablement links and masks; the
-/// etcd2 and locksmithd environment drop-ins under <c>/run/systemd/system</c>.
+/// etcd reboot-lock settings; <c>/etc/hosts</c>; <c>/etc/oem-release</c>; systemd units, drop-ins, enablement links
+/// and masks; the etcd, etcd2, flanneld, fleet and locksmithd environment drop-ins under <c>/run/systemd/system</c>.
 /// </remarks>
 public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 {
@@ -36,6 +36,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
     private const string UpdateConfPath = "/etc/coreos/update.conf";
     private const string DefaultUpdateConfPath = "/usr/share/coreos/update.conf";
     private const string DropInName = "20-cloudinit.conf";
+    private const string OemReleasePath = "/etc/oem-release";
 
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -57,6 +58,8 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
                 throw new CloudConfigException("this is a script (#!), not a cloud-config; Keelson applies cloud-configs only");
             case DocumentKind.Empty:
                 return new ApplyResult([], []);
+            case DocumentKind.Ignition:
+                return new ApplyResult([], [document.Notice!]);
         }
 
         if (document.Data is not { } data)
@@ -84,6 +87,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 
         Guard(plan, () => PlanUpdateConf(plan, data));
         Guard(plan, () => PlanEtcHosts(plan, data));
+        Guard(plan, () => PlanOemRelease(plan, data));
         Guard(plan, () => PlanLocks(plan, data));
         Guard(plan, () => PlanUnits(plan, data));
         return plan.Execute();
@@ -98,7 +102,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 
         if (hostname.Length > 64 || !HostnamePattern().IsMatch(hostname))
         {
-            plan.Refuse($"hostname '{hostname}' is not a host name (dot-separated labels of letters, digits and '-', at most 64 characters)");
+            plan.Refuse($"hostname '{ShownValue.Of(hostname)}' is not a host name (dot-separated labels of letters, digits and '-', at most 64 characters)");
             return;
         }
 
@@ -118,7 +122,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 
             if (!UserDatabase.IsValidName(name))
             {
-                plan.Refuse($"cannot create user '{name}': not a user name (lowercase letters, digits, '_' and '-', at most 32 characters)");
+                plan.Refuse($"cannot create user '{ShownValue.Of(name)}': not a user name (lowercase letters, digits, '_' and '-', at most 32 characters)");
                 continue;
             }
 
@@ -177,13 +181,13 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
         {
             if (users.FindUser(name) is not { } account)
             {
-                plan.Refuse($"cannot authorize SSH keys for '{name}': no such user in /etc/passwd or /usr/share/baselayout/passwd");
+                plan.Refuse($"cannot authorize SSH keys for '{ShownValue.Of(name)}': no such user in /etc/passwd or /usr/share/baselayout/passwd");
                 continue;
             }
 
             if (RootPath.Normalize(account.Home) is not { } home || !account.Home.StartsWith('/'))
             {
-                plan.Refuse($"cannot authorize SSH keys for '{name}': its home '{account.Home}' is not an absolute path inside the root");
+                plan.Refuse($"cannot authorize SSH keys for '{ShownValue.Of(name)}': its home '{ShownValue.Of(account.Home)}' is not an absolute path inside the root");
                 continue;
             }
 
@@ -237,7 +241,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 
             if (RootPath.Normalize(file.Path) is not { } path)
             {
-                plan.Refuse($"refusing write_files path '{file.Path}': it climbs out of the root");
+                plan.Refuse($"refusing write_files path '{ShownValue.Of(file.Path)}': it climbs out of the root");
                 continue;
             }
 
@@ -248,7 +252,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
                 owner = ResolveOwner(users!, ownerText, out var error);
                 if (owner is null)
                 {
-                    plan.Refuse($"refusing write_files path '{file.Path}': owner '{ownerText}': {error}");
+                    plan.Refuse($"refusing write_files path '{ShownValue.Of(file.Path)}': owner '{ShownValue.Of(ownerText)}': {error}");
                     continue;
                 }
             }
@@ -273,7 +277,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
         {
             if (users.FindUserId(userPart) is not { } found)
             {
-                error = $"no user '{userPart}' in /etc/passwd";
+                error = $"no user '{ShownValue.Of(userPart)}' in /etc/passwd";
                 return null;
             }
 
@@ -288,7 +292,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
         {
             if (users.FindGroup(groupPart) is not { } group)
             {
-                error = $"no group '{groupPart}' in /etc/group";
+                error = $"no group '{ShownValue.Of(groupPart)}' in /etc/group";
                 return null;
             }
 
@@ -331,6 +335,41 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
         plan.Write("/etc/hosts", Encoding.UTF8.GetBytes($"127.0.0.1 {hostname}\n"), Readable);
     }
 
+    /// <summary>coreos-cloudinit's /etc/oem-release: ID and VERSION_ID as they are, the other fields quoted as Go quotes strings.</summary>
+    private static void PlanOemRelease(ApplyPlan plan, CloudConfigData data)
+    {
+        if (data.Oem is not { } oem)
+        {
+            return;
+        }
+
+        var text = new StringBuilder()
+            .Append("ID=").Append(oem.Id).Append('\n')
+            .Append("VERSION_ID=").Append(oem.VersionId).Append('\n')
+            .Append("NAME=").Append(GoQuote(oem.Name)).Append('\n')
+            .Append("HOME_URL=").Append(GoQuote(oem.HomeUrl)).Append('\n')
+            .Append("BUG_REPORT_URL=").Append(GoQuote(oem.BugReportUrl)).Append('\n');
+        plan.Write(OemReleasePath, Encoding.UTF8.GetBytes(text.ToString()), Readable);
+    }
+
+    /// <summary>A double-quoted string with Go's escapes for quotes, backslashes and control characters (values here are single lines).</summary>
+    private static string GoQuote(string? value)
+    {
+        var quoted = new StringBuilder("\"");
+        foreach (var c in value ?? "")
+        {
+            _ = c switch
+            {
+                '"' or '\\' => quoted.Append('\\').Append(c),
+                '\t' => quoted.Append("\\t"),
+                < ' ' or '\x7f' => quoted.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
+                _ => quoted.Append(c),
+            };
+        }
+
+        return quoted.Append('"').ToString();
+    }
+
     private static void PlanLocks(ApplyPlan plan, CloudConfigData data)
     {
         var settings = data.Locksmith.Where(l => l.Variable.StartsWith("LOCKSMITHD_", StringComparison.Ordinal)).ToList();
@@ -364,14 +403,9 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
     private static void PlanUnits(ApplyPlan plan, CloudConfigData data)
     {
         var units = data.Units.ToList();
-        if (data.Etcd2.Count > 0)
+        foreach (var service in data.ServiceEnvironments)
         {
-            units.Add(Synthesized("etcd2.service", runtime: true, dropIn: EnvironmentDropIn(data.Etcd2)));
-        }
-
-        if (data.Locksmith.Count > 0)
-        {
-            units.Add(Synthesized("locksmithd.service", runtime: true, dropIn: EnvironmentDropIn(data.Locksmith)));
+            units.Add(Synthesized(service.Unit, runtime: true, dropIn: EnvironmentDropIn(service.Variables)));
         }
 
         // As coreos-cloudinit: reboot-strategy off masks locksmithd for this boot, any other strategy unmasks it.
@@ -396,7 +430,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 
             if (!IsUnitName(name))
             {
-                plan.Refuse($"unit name '{name}' is not a systemd unit name");
+                plan.Refuse($"unit name '{ShownValue.Of(name)}' is not a systemd unit name");
                 continue;
             }
 
@@ -417,7 +451,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
 
                 if (dropInName is "." or ".." || dropInName.Contains('/', StringComparison.Ordinal))
                 {
-                    plan.Refuse($"drop-in name '{dropInName}' of {name} is not a file name");
+                    plan.Refuse($"drop-in name '{ShownValue.Of(dropInName)}' of {name} is not a file name");
                     continue;
                 }
 
@@ -509,7 +543,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
             {
                 if (!IsUnitName(target))
                 {
-                    plan.Refuse($"cannot enable {name}: '{target}' in its [Install] section is not a unit name");
+                    plan.Refuse($"cannot enable {name}: '{ShownValue.Of(target)}' in its [Install] section is not a unit name");
                     continue;
                 }
 
@@ -525,7 +559,7 @@ public sealed partial class CloudConfigApplier(TimeProvider timeProvider)
             }
             else
             {
-                plan.Refuse($"cannot enable {name}: alias '{alias}' is not a unit name");
+                plan.Refuse($"cannot enable {name}: alias '{ShownValue.Of(alias)}' is not a unit name");
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Keelson.CloudConfig.Model;
 using Keelson.CloudConfig.Validation;
 using Keelson.CloudConfig.Yaml;
@@ -14,14 +15,20 @@ public sealed class CloudConfigDocument
     /// <summary>Larger files are refused unread: cloud-configs are a few kilobytes.</summary>
     public const int MaxBytes = 1 << 20;
 
-    private CloudConfigDocument(DocumentKind kind, ValidationReport report, CloudConfigData? data)
+    private static ReadOnlySpan<byte> GzipMagic => [0x1f, 0x8b];
+
+    private CloudConfigDocument(DocumentKind kind, ValidationReport report, CloudConfigData? data, string? notice = null)
     {
         Kind = kind;
         Report = report;
         Data = data;
+        Notice = notice;
     }
 
     public DocumentKind Kind { get; }
+
+    /// <summary>For a document that is deliberately neither validated nor applied (an Ignition config), what it is and why.</summary>
+    public string? Notice { get; }
 
     public ValidationReport Report { get; }
 
@@ -52,7 +59,10 @@ public sealed class CloudConfigDocument
         }
     }
 
-    /// <summary>Validates a document given as bytes (UTF-8 text).</summary>
+    /// <summary>
+    /// Validates a document given as bytes: UTF-8 text, or gzip-compressed UTF-8 text (by its magic bytes 1f 8b), which
+    /// coreos-cloudinit decompresses first; decompression stops past <see cref="MaxBytes"/>.
+    /// </summary>
     public static CloudConfigDocument Parse(ReadOnlySpan<byte> bytes, IpSubstitutions substitutions)
     {
         var report = new ValidationReport();
@@ -60,6 +70,21 @@ public sealed class CloudConfigDocument
         {
             report.Error(1, $"the document is larger than {MaxBytes >> 20} MiB; a cloud-config is a few kilobytes");
             return new CloudConfigDocument(DocumentKind.Unknown, report, null);
+        }
+
+        if (bytes.StartsWith(GzipMagic))
+        {
+            switch (ContentDecoder.Gunzip(bytes, MaxBytes, out var decompressed))
+            {
+                case GunzipOutcome.TooLarge:
+                    report.Error(1, $"the document is gzip-compressed and decompresses to more than {MaxBytes >> 20} MiB; refused (a cloud-config is a few kilobytes)");
+                    return new CloudConfigDocument(DocumentKind.Unknown, report, null);
+                case GunzipOutcome.NotGzip:
+                    report.Error(1, "the document starts as gzip data (1f 8b) but cannot be decompressed");
+                    return new CloudConfigDocument(DocumentKind.Unknown, report, null);
+            }
+
+            bytes = decompressed;
         }
 
         string text;
@@ -101,6 +126,12 @@ public sealed class CloudConfigDocument
 
         if (header != "#cloud-config")
         {
+            if (IgnitionVersion(text) is { } version)
+            {
+                return new CloudConfigDocument(DocumentKind.Ignition, report, null,
+                    $"an Ignition config (version {ShownValue.Of(version)}), not a cloud-config: coreos-cloudinit leaves it to Ignition, and so does Keelson; nothing was validated or applied");
+            }
+
             report.Error(1, "must be \"#cloud-config\" or begin with \"#!\"");
             return new CloudConfigDocument(DocumentKind.Unknown, report, null);
         }
@@ -119,5 +150,41 @@ public sealed class CloudConfigDocument
         report.Sort();
         var data = report.HasErrors ? null : CloudConfigBinder.Bind(yaml.Root);
         return new CloudConfigDocument(DocumentKind.CloudConfig, report, data);
+    }
+
+    /// <summary>
+    /// The version of an Ignition config, as coreos-cloudinit recognises one: a JSON object with an integer
+    /// <c>ignitionVersion</c> (Ignition 1) or a string <c>ignition.version</c> (Ignition 2 and later). Null for anything else.
+    /// </summary>
+    private static string? IgnitionVersion(string text)
+    {
+        if (!text.AsSpan().TrimStart().StartsWith("{", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (root.TryGetProperty("ignitionVersion", out var v1) && v1.ValueKind == JsonValueKind.Number && v1.TryGetInt64(out _))
+            {
+                return v1.GetRawText();
+            }
+
+            return root.TryGetProperty("ignition", out var ignition) && ignition.ValueKind == JsonValueKind.Object
+                && ignition.TryGetProperty("version", out var v2) && v2.ValueKind == JsonValueKind.String
+                ? v2.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

@@ -29,6 +29,12 @@ public sealed record OmahaAppRequest
     /// <summary>The <c>machineid</c> attribute: 32 hex digits of /etc/machine-id.</summary>
     public string? MachineId { get; init; }
 
+    /// <summary>
+    /// The <c>userid</c> attribute of the app, where older Omaha clients name themselves (newer ones put it on
+    /// <c>&lt;request&gt;</c>, see <see cref="OmahaRequest.UserId"/>); update_engine sends <c>machineid</c> instead.
+    /// </summary>
+    public string? UserId { get; init; }
+
     /// <summary>The <c>machinealias</c> attribute.</summary>
     public string? MachineAlias { get; init; }
 
@@ -69,6 +75,7 @@ public sealed record OmahaAppRequest
         && Track == other.Track
         && BootId == other.BootId
         && MachineId == other.MachineId
+        && UserId == other.UserId
         && MachineAlias == other.MachineAlias
         && Oem == other.Oem
         && OemVersion == other.OemVersion
@@ -89,6 +96,7 @@ public sealed record OmahaAppRequest
         hash.Add(Track);
         hash.Add(BootId);
         hash.Add(MachineId);
+        hash.Add(UserId);
         hash.Add(MachineAlias);
         hash.Add(Oem);
         hash.Add(OemVersion);

@@ -6,7 +6,10 @@ namespace Keelson.Omaha;
 /// Written as <c>DisablePayloadBackoff="true"</c> when set, omitted otherwise (update_engine only looks for
 /// <c>"true"</c>); the reader gives <see langword="false"/> when absent.
 /// </param>
-/// <param name="IsDeltaPayload">Written as <c>IsDeltaPayload="true"</c> when set, omitted otherwise.</param>
+/// <param name="IsDeltaPayload">
+/// Written as <c>IsDeltaPayload="true"</c> when set, omitted otherwise (update_engine and go-omaha read this name and
+/// take absent as false; update_engine's older <c>IsDelta</c> is deprecated there).
+/// </param>
 /// <param name="MaxFailureCountPerUrl">The <c>MaxFailureCountPerUrl</c> attribute, when set.</param>
 public sealed record OmahaPostInstallAction(
     string Sha256Base64,

@@ -24,8 +24,15 @@ public sealed record OmahaRequest(
     OmahaOs? Os,
     IReadOnlyList<OmahaAppRequest> Apps)
 {
+    /// <summary>
+    /// The <c>userid</c> attribute: the persistent id by which Omaha clients other than update_engine (go-omaha's,
+    /// Google's) name the machine; update_engine sends <c>&lt;app machineid&gt;</c> instead.
+    /// </summary>
+    public string? UserId { get; init; }
+
     public bool Equals(OmahaRequest? other) =>
         other is not null
+        && UserId == other.UserId
         && Protocol == other.Protocol
         && Version == other.Version
         && UpdaterVersion == other.UpdaterVersion
@@ -35,5 +42,5 @@ public sealed record OmahaRequest(
         && ListEquality.Equal(Apps, other.Apps);
 
     public override int GetHashCode() =>
-        HashCode.Combine(Protocol, Version, UpdaterVersion, InstallSource, IsMachine, Os, ListEquality.Hash(Apps));
+        HashCode.Combine(Protocol, Version, UpdaterVersion, InstallSource, IsMachine, Os, ListEquality.Hash(Apps), UserId);
 }

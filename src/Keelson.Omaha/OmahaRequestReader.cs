@@ -88,7 +88,7 @@ public static class OmahaRequestReader
         }
 
         int line = scanner.Line, position = scanner.Position;
-        string? protocol = null, version = null, updaterVersion = null, installSource = null;
+        string? protocol = null, version = null, updaterVersion = null, installSource = null, userId = null;
         var isMachine = false;
         for (var more = xml.MoveToFirstAttribute(); more; more = xml.MoveToNextAttribute())
         {
@@ -114,6 +114,9 @@ public static class OmahaRequestReader
                     break;
                 case "ismachine":
                     isMachine = OmahaXmlScanner.ParseBoolean(value);
+                    break;
+                case "userid":
+                    userId = value;
                     break;
             }
         }
@@ -166,7 +169,7 @@ public static class OmahaRequestReader
             throw new OmahaFormatException($"line {line}: <request> has no <app>", line, position);
         }
 
-        return new OmahaRequest(protocol, version, updaterVersion, installSource, isMachine, os, apps);
+        return new OmahaRequest(protocol, version, updaterVersion, installSource, isMachine, os, apps) { UserId = userId };
     }
 
     private static OmahaOs ReadOs(OmahaXmlScanner scanner)
@@ -202,7 +205,7 @@ public static class OmahaRequestReader
     {
         var xml = scanner.Reader;
         int line = scanner.Line, position = scanner.Position;
-        string? appId = null, version = null, track = null, bootId = null, machineId = null, machineAlias = null;
+        string? appId = null, version = null, track = null, bootId = null, machineId = null, machineAlias = null, userId = null;
         string? oem = null, oemVersion = null, alephVersion = null, board = null, lang = null, hardwareClass = null;
         var deltaOkay = false;
         for (var more = xml.MoveToFirstAttribute(); more; more = xml.MoveToNextAttribute())
@@ -232,6 +235,9 @@ public static class OmahaRequestReader
                     break;
                 case "machinealias":
                     machineAlias = value;
+                    break;
+                case "userid":
+                    userId = value;
                     break;
                 case "oem":
                     oem = value;
@@ -318,6 +324,7 @@ public static class OmahaRequestReader
             Track = track,
             BootId = bootId,
             MachineId = machineId,
+            UserId = userId,
             MachineAlias = machineAlias,
             Oem = oem,
             OemVersion = oemVersion,

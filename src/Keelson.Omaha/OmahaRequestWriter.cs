@@ -36,6 +36,7 @@ public static class OmahaRequestWriter
         WriteOptional(" version=\""u8, request.Version, ref writer);
         WriteOptional(" updaterversion=\""u8, request.UpdaterVersion, ref writer);
         WriteOptional(" installsource=\""u8, request.InstallSource, ref writer);
+        WriteOptional(" userid=\""u8, request.UserId, ref writer);
         writer.WriteRaw(request.IsMachine ? " ismachine=\"1\">\n"u8 : " ismachine=\"0\">\n"u8);
 
         if (request.Os is { } os)
@@ -66,6 +67,7 @@ public static class OmahaRequestWriter
         WriteOptional(" oemversion=\""u8, app.OemVersion, ref writer);
         WriteOptional(" alephversion=\""u8, app.AlephVersion, ref writer);
         WriteOptional(" machineid=\""u8, app.MachineId, ref writer);
+        WriteOptional(" userid=\""u8, app.UserId, ref writer);
         WriteOptional(" machinealias=\""u8, app.MachineAlias, ref writer);
         WriteOptional(" lang=\""u8, app.Lang, ref writer);
         WriteOptional(" board=\""u8, app.Board, ref writer);

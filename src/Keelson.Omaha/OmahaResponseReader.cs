@@ -448,7 +448,7 @@ public static class OmahaResponseReader
     {
         var xml = scanner.Reader;
         int line = scanner.Line, position = scanner.Position;
-        string? name = null, hash = null;
+        string? name = null, hash = null, sha256 = null;
         long? size = null;
         var required = true;
         for (var more = xml.MoveToFirstAttribute(); more; more = xml.MoveToNextAttribute())
@@ -461,6 +461,9 @@ public static class OmahaResponseReader
                     break;
                 case "hash":
                     hash = value;
+                    break;
+                case "hash_sha256":
+                    sha256 = value;
                     break;
                 case "size":
                     size = scanner.ParseInt64("package", value);
@@ -476,7 +479,8 @@ public static class OmahaResponseReader
             name ?? throw OmahaXmlScanner.Missing("package", "name", line, position),
             hash ?? throw OmahaXmlScanner.Missing("package", "hash", line, position),
             size ?? throw OmahaXmlScanner.Missing("package", "size", line, position),
-            required);
+            required,
+            sha256);
         scanner.SkipContent();
         return package;
     }

@@ -137,6 +137,11 @@ public static class OmahaResponseWriter
             var package = packages[i];
             writer.WriteAttribute("<package name=\""u8, package.Name);
             writer.WriteAttribute(" hash=\""u8, package.Sha1Base64);
+            if (package.Sha256Base64 is { } sha256)
+            {
+                writer.WriteAttribute(" hash_sha256=\""u8, sha256);
+            }
+
             writer.WriteAttribute(" size=\""u8, package.Size);
             writer.WriteRaw(package.Required ? " required=\"true\"/>"u8 : " required=\"false\"/>"u8);
         }

@@ -115,11 +115,19 @@ public readonly struct OmahaVersion : IComparable<OmahaVersion>, IEquatable<Omah
     public static int Compare(string a, string b) => Parse(a).CompareTo(Parse(b));
 
     /// <summary>
-    /// True when <paramref name="candidate"/> is a newer version than <paramref name="current"/>; false when either is
-    /// not a version, so that nothing is ever offered on a guess.
+    /// What update_engine sends as the running version when an update is forced (<c>version="ForcedUpdate"</c>): it
+    /// asks for the channel's release whatever it runs. <see cref="IsNewer"/> counts it older than every version.
+    /// </summary>
+    public const string ForcedUpdate = "ForcedUpdate";
+
+    /// <summary>
+    /// True when <paramref name="candidate"/> is a newer version than <paramref name="current"/>, or
+    /// <paramref name="current"/> is <see cref="ForcedUpdate"/> (older than every version); false when either is
+    /// otherwise not a version, so that nothing is ever offered on a guess.
     /// </summary>
     public static bool IsNewer(string? candidate, string? current) =>
-        TryParse(candidate, out var candidateVersion) && TryParse(current, out var currentVersion) && candidateVersion > currentVersion;
+        TryParse(candidate, out var candidateVersion)
+        && (current == ForcedUpdate || (TryParse(current, out var currentVersion) && candidateVersion > currentVersion));
 
     public int CompareTo(OmahaVersion other)
     {

@@ -5,13 +5,12 @@ namespace Keelson.Payloads;
 /// <summary>Makes signed payloads of images: full, or deltas against an old image.</summary>
 public static class PayloadCreator
 {
-    private const int CopyBufferSize = 4 << 20;
-
     /// <summary>
     /// Reads the image once, in chunks compressed and hashed in parallel, and writes the payload to
     /// <paramref name="outputPath"/> (through a temporary file renamed at the end, so a reader never sees half a
     /// payload). The data goes to a temporary file next to the output until the manifest, which precedes it, is
-    /// known.
+    /// known; then the kernel copies it behind the manifest (no pass through this process) and the disk starts
+    /// writing each part as it is copied, so the final fsync finds little left.
     /// </summary>
     public static async Task<PayloadCreateResult> CreateAsync(
         PayloadCreateOptions options, string outputPath, IProgress<PayloadProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -175,8 +174,7 @@ public static class PayloadCreator
         });
         await output.WriteAsync(signed, cancellationToken);
         await output.WriteAsync(signature, cancellationToken);
-        data.Position = 0;
-        await data.CopyToAsync(output, CopyBufferSize, cancellationToken);
+        DataSection.CopyBehind(data, output, header.DataStart, cancellationToken);
         output.Flush(flushToDisk: true);
         return output.Length;
     }

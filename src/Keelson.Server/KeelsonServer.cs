@@ -56,6 +56,7 @@ public static class KeelsonServer
         builder.Services.AddSingleton<GroupCache>();
         builder.Services.AddHostedService<CatalogListener>();
         builder.Services.AddSingleton<MachineStateCache>();
+        builder.Services.AddSingleton<MachineStateReader>();
         builder.Services.AddSingleton<InstanceTouches>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceTouches>());
         builder.Services.AddSingleton<UpdateService>();

@@ -186,13 +186,12 @@ public sealed class ValidationTests
     [Fact]
     public void Deprecated_keys_are_warnings_with_the_reason()
     {
-        var lines = Lines("#cloud-config\ncoreos:\n  etcd:\n    addr: 1.2.3.4:4001\n  fleet:\n    public-ip: 1.2.3.4\n  etcd2:\n    ca-file: /etc/ca.pem\n");
+        var lines = Lines("#cloud-config\ncoreos:\n  etcd:\n    addr: 1.2.3.4:4001\n    proxy: on\n  fleet:\n    public-ip: 1.2.3.4\n  etcd2:\n    ca-file: /etc/ca.pem\n");
 
         Assert.Equal(
         [
-            "line 3: warning: deprecated key \"etcd\" (etcd 0.4 is not supported; use etcd2)",
-            "line 5: warning: deprecated key \"fleet\" (fleet is no longer shipped)",
-            "line 8: warning: deprecated key \"ca_file\" (obsoleted by trusted_ca_file and client_cert_auth)",
+            "line 5: warning: deprecated key \"proxy\" (etcd2 options no longer work for etcd)",
+            "line 9: warning: deprecated key \"ca_file\" (obsoleted by trusted_ca_file and client_cert_auth)",
         ], lines);
     }
 

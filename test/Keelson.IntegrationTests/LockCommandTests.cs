@@ -7,8 +7,9 @@ namespace Keelson.IntegrationTests;
 
 /// <summary>
 /// <c>keelson lock status | lock | unlock | set-max</c>, the real executable against a real etcd 3.4 on loopback:
-/// locksmithctl's output line for line, its refusals as errors with exit 1, groups, locksmithctl's environment
-/// variables, password authentication, TLS with client certificates, and an etcd that is not there.
+/// locksmithctl's output line for line, its refusals as errors with exit 1 in its words, groups, locksmithctl's flag
+/// spellings and environment variables, password authentication, TLS with client certificates, and an etcd that is
+/// not there.
 /// </summary>
 public sealed class LockCommandTests(ITestOutputHelper log)
 {
@@ -80,11 +81,12 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         var held = await RunAsync(keelson, etcd, "lock", "m1");
         var notHeld = await RunAsync(keelson, etcd, "unlock", "m3");
 
-        Assert.Equal((1, "", "error: locking m2: semaphore is at 0 (the only slot is held: m1)\n"), (full.ExitCode, full.StandardOutput, full.StandardError));
+        // locksmithctl's words first (a script may grep for them), Keelson's explanation after them.
+        Assert.Equal((1, "", "error: Error locking: semaphore is at 0 (m2 gets no slot: the only slot is held: m1)\n"), (full.ExitCode, full.StandardOutput, full.StandardError));
         // Full is checked first, as locksmith does.
-        Assert.Equal("error: locking m1: semaphore is at 0 (the only slot is held: m1)\n", again.StandardError);
-        Assert.Equal((1, "error: locking m1: holder exists (m1 already holds a slot)\n"), (held.ExitCode, held.StandardError));
-        Assert.Equal((1, "error: unlocking m3: holder does not exist (m3 holds no slot)\n"), (notHeld.ExitCode, notHeld.StandardError));
+        Assert.Equal("error: Error locking: semaphore is at 0 (m1 gets no slot: the only slot is held: m1)\n", again.StandardError);
+        Assert.Equal((1, "error: Error locking: holder exists (m1 already holds a slot)\n"), (held.ExitCode, held.StandardError));
+        Assert.Equal((1, "error: Error unlocking: holder does not exist (m3 holds no slot)\n"), (notHeld.ExitCode, notHeld.StandardError));
         Assert.Equal("""{"semaphore":1,"max":2,"holders":["m1"]}""", await ValueAsync(etcd, DefaultKey));
     }
 
@@ -111,7 +113,7 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         }
 
         var bad = await keelson.RunAsync("lock", "--endpoints", nowhere, "set-max", "two");
-        Assert.Contains("set-max 'two' is not a number of slots", bad.StandardError, StringComparison.Ordinal);
+        Assert.Contains("error: Invalid maximum value: two (set-max takes a number of slots", bad.StandardError, StringComparison.Ordinal);
         var scheme = await keelson.RunAsync("lock", "--endpoints", "ftp://127.0.0.1:2379", "status");
         Assert.Contains("--endpoints 'ftp://127.0.0.1:2379' is not an etcd client URL", scheme.StandardError, StringComparison.Ordinal);
     }
@@ -134,7 +136,7 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         else
         {
             Assert.Equal(1, locked.ExitCode);
-            Assert.StartsWith("error: cannot read the machine id", locked.StandardError, StringComparison.Ordinal);
+            Assert.StartsWith("error: Cannot read machine-id (", locked.StandardError, StringComparison.Ordinal);
         }
     }
 
@@ -183,8 +185,16 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         var result = await keelson.RunAsync("lock", "--endpoints", nowhere, "lock", "m1");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith($"error: etcd at {nowhere} is unreachable (", result.StandardError, StringComparison.Ordinal);
+        Assert.StartsWith($"error: Error locking: etcd at {nowhere} is unreachable (", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("refused", result.StandardError, StringComparison.OrdinalIgnoreCase);
+        // Each command in locksmithctl's words for it; status has none a script could rely on.
+        var unlock = await keelson.RunAsync("lock", "--endpoints", nowhere, "unlock", "m1");
+        var setMax = await keelson.RunAsync("lock", "--endpoints", nowhere, "set-max", "2");
+        var status = await keelson.RunAsync("lock", "--endpoints", nowhere, "status");
+        Assert.StartsWith($"error: Error unlocking: etcd at {nowhere} is unreachable (", unlock.StandardError, StringComparison.Ordinal);
+        Assert.StartsWith($"error: Error setting value: etcd at {nowhere} is unreachable (", setMax.StandardError, StringComparison.Ordinal);
+        Assert.StartsWith($"error: etcd at {nowhere} is unreachable (", status.StandardError, StringComparison.Ordinal);
+        Assert.All(new[] { unlock, setMax, status }, r => Assert.Equal(1, r.ExitCode));
     }
 
     [Fact]
@@ -240,6 +250,8 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         Assert.StartsWith("https://127.0.0.1:", etcd.Endpoints, StringComparison.Ordinal);
 
         var locked = await RunAsync(keelson, etcd, [.. secure, "lock", "m1"]);
+        // locksmithctl's spellings of the same flags.
+        var oneDash = await RunAsync(keelson, etcd, $"-etcd-cafile={tls.CaFile}", "-etcd-certfile", tls.ClientCertFile, $"-etcd-keyfile={tls.ClientKeyFile}", "status");
         var status = await RunAsync(keelson, etcd, [.. secure, "status"]);
         var fromEnvironment = await keelson.RunAsync(
             ["lock", "status"],
@@ -254,6 +266,7 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         Assert.True(locked.ExitCode == 0, locked.ToString());
         Assert.Equal("Available: 0\nMax: 1\n\nMACHINE ID\nm1\n", status.StandardOutput);
         Assert.Equal(status.StandardOutput, fromEnvironment.StandardOutput);
+        Assert.Equal(status.StandardOutput, oneDash.StandardOutput);
         Assert.Equal("""{"semaphore":0,"max":1,"holders":["m1"]}""", await ValueAsync(etcd, DefaultKey));
     }
 
@@ -295,11 +308,43 @@ public sealed class LockCommandTests(ITestOutputHelper log)
         var badPair = await keelson.RunAsync("lock", "--endpoints", endpoint, "--etcd-certfile", notPem, "--etcd-keyfile", notPem, "status");
 
         Assert.Equal(1, noCa.ExitCode);
-        Assert.StartsWith($"error: cannot read the etcd CA file '{missing}': ", noCa.StandardError, StringComparison.Ordinal);
-        Assert.Equal($"error: the etcd CA file '{notPem}' holds no PEM certificate\n", garbageCa.StandardError);
-        Assert.Equal($"error: the etcd client certificate file '{notPem}' was given without its key file\n", certOnly.StandardError);
-        Assert.StartsWith($"error: cannot load the etcd client certificate '{notPem}' with the key '{notPem}': ", badPair.StandardError, StringComparison.Ordinal);
+        Assert.StartsWith($"error: Error initializing etcd client: cannot read the etcd CA file '{missing}': ", noCa.StandardError, StringComparison.Ordinal);
+        Assert.Equal($"error: Error initializing etcd client: the etcd CA file '{notPem}' holds no PEM certificate\n", garbageCa.StandardError);
+        Assert.Equal($"error: Error initializing etcd client: the etcd client certificate file '{notPem}' was given without its key file\n", certOnly.StandardError);
+        Assert.StartsWith($"error: Error initializing etcd client: cannot load the etcd client certificate '{notPem}' with the key '{notPem}': ", badPair.StandardError, StringComparison.Ordinal);
         Assert.All(new[] { garbageCa, certOnly, badPair }, r => Assert.Equal(1, r.ExitCode));
+    }
+
+    [Fact]
+    public async Task Locksmithctls_flag_spellings_reach_the_same_semaphore()
+    {
+        await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
+        await using var keelson = new KeelsonProcess(log);
+        var nowhere = $"http://127.0.0.1:{LoopbackPorts.Next()}";
+
+        // As a locksmithctl script types it: one dash, '=' or a space, -endpoint repeated (the first one is down).
+        var locked = await keelson.RunAsync(
+            ["lock", "-endpoint", nowhere, $"-endpoint={etcd.Endpoints}", "-group=workers", "lock", "m1"], s_noLocksmithEnvironment);
+        var full = await keelson.RunAsync(["lock", $"--endpoint={etcd.Endpoints}", "--group", "workers", "lock", "m2"], s_noLocksmithEnvironment);
+        var status = await SucceedAsync(keelson, etcd, "--group", "workers", "status");
+        var unlocked = await keelson.RunAsync(["lock", "-endpoint", etcd.Endpoints, "-group", "workers", "unlock", "m1"], s_noLocksmithEnvironment);
+
+        Assert.True(locked.ExitCode == 0, locked.ToString());
+        Assert.Equal((1, "error: Error locking: semaphore is at 0 (m2 gets no slot: the only slot is held: m1)\n"), (full.ExitCode, full.StandardError));
+        Assert.Equal("Available: 0\nMax: 1\n\nMACHINE ID\nm1\n", status.StandardOutput);
+        Assert.True(unlocked.ExitCode == 0, unlocked.ToString());
+        Assert.Equal("""{"semaphore":1,"max":1,"holders":[]}""", await ValueAsync(etcd, "coreos.com/updateengine/rebootlock/groups/workers/semaphore"));
+    }
+
+    [Fact]
+    public async Task A_locksmithctl_flag_keelson_has_no_option_for_is_bad_usage_not_ignored()
+    {
+        await using var keelson = new KeelsonProcess(log);
+
+        var debug = await keelson.RunAsync(["lock", "-debug", "-endpoint", $"http://127.0.0.1:{LoopbackPorts.Next()}", "status"], s_noLocksmithEnvironment);
+
+        Assert.Equal(2, debug.ExitCode);
+        Assert.StartsWith("error: '-debug' is not an option of 'keelson lock'", debug.StandardError, StringComparison.Ordinal);
     }
 
     /// <summary><c>keelson lock --endpoints ETCD ARGS</c> without locksmithctl's variables.</summary>

@@ -56,6 +56,37 @@ public sealed class OmahaRequestReaderTests
     }
 
     [Fact]
+    public void Userid_of_the_request_is_read_from_the_go_omaha_sample()
+    {
+        var request = OmahaRequestReader.Read(Samples.Bytes(Samples.UserIdRequest));
+
+        Assert.Equal("7a8c3f21d04e4b6f9e15a2c6b3d8f409", request.UserId);
+        var app = Assert.Single(request.Apps);
+        Assert.Null(app.MachineId);
+        Assert.Null(app.UserId);
+    }
+
+    [Fact]
+    public void Userid_of_the_app_is_read_from_the_older_omaha_sample()
+    {
+        var request = OmahaRequestReader.Read(Samples.Bytes(Samples.AppUserIdRequest));
+
+        Assert.Null(request.UserId);
+        var app = Assert.Single(request.Apps);
+        Assert.Null(app.MachineId);
+        Assert.Equal("{B36F0C52-71D4-4E9A-8C2F-5E1D3A7B9046}", app.UserId);
+    }
+
+    [Fact]
+    public void Forced_update_sample_keeps_its_version_word()
+    {
+        var app = Assert.Single(OmahaRequestReader.Read(Samples.Bytes(Samples.ForcedUpdateRequest)).Apps);
+
+        Assert.Equal(OmahaVersion.ForcedUpdate, app.Version);
+        Assert.True(app.UpdateCheck);
+    }
+
+    [Fact]
     public void Rollback_sample_carries_error_44()
     {
         var request = OmahaRequestReader.Read(Samples.Bytes(Samples.Rollback));

@@ -37,6 +37,7 @@ public sealed class OmahaRequestWriterTests
                     Track = "beta",
                     BootId = "{b}",
                     MachineId = "m",
+                    UserId = "{u}",
                     MachineAlias = "web \"1\" & <2>\tnext\r\nline",
                     Oem = "",
                     OemVersion = "1",
@@ -55,7 +56,10 @@ public sealed class OmahaRequestWriterTests
                     ],
                 },
                 new OmahaAppRequest { AppId = "second" },
-            ]);
+            ])
+        {
+            UserId = "{request-user}",
+        };
 
         var read = OmahaRequestReader.Read(OmahaRequestWriter.Write(request));
 

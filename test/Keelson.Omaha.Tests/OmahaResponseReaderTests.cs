@@ -14,6 +14,8 @@ public sealed class OmahaResponseReaderTests
         Assert.Equal("keelson", response.Server);
         Assert.Equal(["https://updates.example.com/amd64-usr/3732.0.0/"], updateCheck.Codebases!);
         Assert.Equal(382137917, updateCheck.Manifest!.Packages[0].Size);
+        Assert.Equal(updateCheck.Manifest.Action.Sha256Base64, updateCheck.Manifest.Packages[0].Sha256Base64);
+        Assert.Equal("{e96281a6-d1af-4bde-9a0a-97b76e56dc57}", response.Apps[0].AppId);
         Assert.True(updateCheck.Manifest.Action.DisablePayloadBackoff);
         Assert.False(updateCheck.Manifest.Action.IsDeltaPayload);
         Assert.Null(updateCheck.PollIntervalSeconds);

@@ -17,12 +17,12 @@ public sealed class OmahaResponseWriterTests
         Assert.Equal(
             Prolog +
             "<daystart elapsed_seconds=\"0\"/>" +
-            $"<app appid=\"{AppId}\" status=\"ok\">" +
+            $"<app appid=\"{{{AppId}}}\" status=\"ok\">" +
             "<ping status=\"ok\"/>" +
             "<updatecheck status=\"ok\">" +
             "<urls><url codebase=\"https://updates.example.com/amd64-usr/3732.0.0/\"/></urls>" +
             "<manifest version=\"3732.0.0\">" +
-            "<packages><package name=\"flatcar_production_update.gz\" hash=\"I6DGNAOrJRUxPbCuLw+AITfiVMo=\" size=\"382137917\" required=\"true\"/></packages>" +
+            "<packages><package name=\"flatcar_production_update.gz\" hash=\"I6DGNAOrJRUxPbCuLw+AITfiVMo=\" hash_sha256=\"stLG3U/o4Ar8TMHFwT/RWB0iNkaWOO6QtLrq6+AHBbA=\" size=\"382137917\" required=\"true\"/></packages>" +
             "<actions><action event=\"postinstall\" sha256=\"stLG3U/o4Ar8TMHFwT/RWB0iNkaWOO6QtLrq6+AHBbA=\" DisablePayloadBackoff=\"true\"/></actions>" +
             "</manifest>" +
             "</updatecheck>" +
@@ -38,7 +38,7 @@ public sealed class OmahaResponseWriterTests
         var xml = Write(Samples.NoUpdateResponseValue);
 
         Assert.Equal(
-            Prolog + $"<daystart elapsed_seconds=\"49051\"/><app appid=\"{AppId}\" status=\"ok\"><ping status=\"ok\"/><updatecheck status=\"noupdate\"/></app></response>",
+            Prolog + $"<daystart elapsed_seconds=\"49051\"/><app appid=\"{{{AppId}}}\" status=\"ok\"><ping status=\"ok\"/><updatecheck status=\"noupdate\"/></app></response>",
             xml);
     }
 

@@ -144,4 +144,20 @@ public sealed class OmahaVersionTests
 
         Assert.Equal(2, set.Count);
     }
+
+    [Theory]
+    [InlineData("2605.10.0", "2512.2.0", true)]
+    [InlineData("2512.2.0", "2512.2.0", false)]
+    [InlineData("2512.2.0", "2605.10.0", false)]
+    [InlineData("0.0.1", OmahaVersion.ForcedUpdate, true)]
+    [InlineData("2605.10.0-rc.1", OmahaVersion.ForcedUpdate, true)]
+    [InlineData("not-a-version", OmahaVersion.ForcedUpdate, false)]
+    [InlineData(null, OmahaVersion.ForcedUpdate, false)]
+    [InlineData("2605.10.0", "forcedupdate", false)]
+    [InlineData("2605.10.0", "garbage", false)]
+    [InlineData("2605.10.0", null, false)]
+    public void ForcedUpdate_is_older_than_every_version_and_nothing_else_is_guessed(string? candidate, string? current, bool newer)
+    {
+        Assert.Equal(newer, OmahaVersion.IsNewer(candidate, current));
+    }
 }

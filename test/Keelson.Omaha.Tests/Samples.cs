@@ -11,6 +11,9 @@ internal static class Samples
     public const string EventError = "request-event-error.xml";
     public const string UpdateResponse = "response-update.xml";
     public const string NoUpdateResponse = "response-noupdate.xml";
+    public const string UserIdRequest = "request-userid.xml";
+    public const string AppUserIdRequest = "request-app-userid.xml";
+    public const string ForcedUpdateRequest = "request-forced-update.xml";
 
     public static byte[] Bytes(string name) =>
         File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "samples", "omaha", name));
@@ -48,14 +51,14 @@ internal static class Samples
     public static OmahaResponse UpdateResponseValue { get; } = new(
         [
             new OmahaAppResponse(
-                "e96281a6-d1af-4bde-9a0a-97b76e56dc57",
+                "{e96281a6-d1af-4bde-9a0a-97b76e56dc57}",
                 OmahaAppStatus.Ok,
                 Ping: true,
                 new OmahaUpdateCheckResponse(
                     OmahaUpdateCheckStatus.Ok,
                     new OmahaManifest(
                         "3732.0.0",
-                        [new OmahaPackage("flatcar_production_update.gz", "I6DGNAOrJRUxPbCuLw+AITfiVMo=", 382137917)],
+                        [new OmahaPackage("flatcar_production_update.gz", "I6DGNAOrJRUxPbCuLw+AITfiVMo=", 382137917, Sha256Base64: "stLG3U/o4Ar8TMHFwT/RWB0iNkaWOO6QtLrq6+AHBbA=")],
                         new OmahaPostInstallAction("stLG3U/o4Ar8TMHFwT/RWB0iNkaWOO6QtLrq6+AHBbA=")),
                     ["https://updates.example.com/amd64-usr/3732.0.0/"]),
                 EventCount: 1),
@@ -65,7 +68,7 @@ internal static class Samples
     public static OmahaResponse NoUpdateResponseValue { get; } = new(
         [
             new OmahaAppResponse(
-                "e96281a6-d1af-4bde-9a0a-97b76e56dc57",
+                "{e96281a6-d1af-4bde-9a0a-97b76e56dc57}",
                 OmahaAppStatus.Ok,
                 Ping: true,
                 new OmahaUpdateCheckResponse(OmahaUpdateCheckStatus.NoUpdate),

@@ -167,6 +167,20 @@ public sealed class PayloadRoundTripTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task A_payload_whose_data_section_is_copied_in_several_steps_verifies_and_round_trips()
+    {
+        var image = TestImages.Mixed(40 << 20, seed: 15);
+        var payload = await _payloads.CreateAsync(image, chunkSize: 1 << 20);
+        var slot = _payloads.File(new byte[40 << 20]);
+
+        var manifest = await PayloadReader.VerifyAsync(new MemoryStream(payload), _payloads.Trusted);
+        await Payloads.ApplyAsync(payload, slot, _payloads.Options());
+
+        Assert.True(manifest.DataLength > 8 << 20, $"the data section is {manifest.DataLength} bytes, less than one 8 MiB copy step");
+        Assert.Equal(image, await File.ReadAllBytesAsync(slot));
+    }
+
+    [Fact]
     public async Task Applying_reads_the_payload_as_a_stream_that_cannot_seek()
     {
         var image = TestImages.Mixed(1 << 20, seed: 7);

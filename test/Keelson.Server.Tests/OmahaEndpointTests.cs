@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
+using System.Xml.Linq;
 using Keelson.Server.Api.Contracts;
 
 namespace Keelson.Server.Tests;
@@ -30,7 +31,8 @@ public sealed class OmahaEndpointTests : IAsyncLifetime
         Assert.Equal("3.0", response.Attribute("protocol")!.Value);
         Assert.NotNull(response.Element("daystart")!.Attribute("elapsed_seconds"));
         var app = response.Element("app")!;
-        Assert.Equal(TestServer.CoreOsApp, app.Attribute("appid")!.Value);
+        // The id as the request spelled it (the samples send it in braces), not the server's normalized one.
+        Assert.Equal(XDocument.Parse(OmahaXml.Sample(sample)).Root!.Element("app")!.Attribute("appid")!.Value, app.Attribute("appid")!.Value);
         Assert.Equal("ok", app.Attribute("status")!.Value);
         Assert.Equal(updateCheck ? "noupdate" : null, app.Element("updatecheck")?.Attribute("status")!.Value);
         Assert.Equal(events, app.Elements("event").Count(e => e.Attribute("status")!.Value == "ok"));
@@ -114,6 +116,7 @@ public sealed class OmahaEndpointTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("ok", body!.Root!.Element("app")!.Attribute("status")!.Value);
+        Assert.Equal(appId, body.Root.Element("app")!.Attribute("appid")!.Value);
     }
 
     [Fact]

@@ -26,8 +26,14 @@ internal static class CloudConfigCommands
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var document = await LoadAsync(parse.GetValue(file)!, ct);
+            var path = parse.GetValue(file)!;
+            var document = await LoadAsync(path, ct);
             var output = new ConsoleOutput(parse.InvocationConfiguration.Output);
+            if (document.Notice is { } notice)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"note: {path}: {notice}");
+            }
+
             if (parse.GetValue(json))
             {
                 output.Json(document.Report.Entries.Select(e => new EntryReport(e.KindName, e.Line, e.Message)).ToList());
@@ -61,9 +67,10 @@ internal static class CloudConfigCommands
         {
             var path = parse.GetValue(file)!;
             var document = await LoadAsync(path, ct);
+            var error = parse.InvocationConfiguration.Error;
             foreach (var entry in document.Report.Entries)
             {
-                await Console.Error.WriteLineAsync(entry.ToString());
+                await error.WriteLineAsync(entry.ToString());
             }
 
             if (document.Kind == DocumentKind.Unknown || document.Report.HasErrors)
@@ -73,7 +80,13 @@ internal static class CloudConfigCommands
 
             if (document.Kind == DocumentKind.Empty)
             {
-                await Console.Error.WriteLineAsync($"note: {path} is empty; nothing to apply");
+                await error.WriteLineAsync($"note: {path} is empty; nothing to apply");
+                return;
+            }
+
+            if (document.Notice is { } notice)
+            {
+                await error.WriteLineAsync($"note: {path}: {notice}");
                 return;
             }
 

@@ -20,11 +20,12 @@ internal static class InstanceCommands
         var version = new Option<string>("--version") { Description = "only machines running this version" };
         var page = new Option<int>("--page") { Description = "page number, from 1", DefaultValueFactory = _ => 1 };
         var perPage = new Option<int>("--per-page") { Description = "machines per page (1-500)", DefaultValueFactory = _ => 50 };
-        var command = new Command("list", "list machines, most recently seen first") { group, status, version, page, perPage };
+        var after = new Option<string>("--after") { Description = "the page after this cursor (the last line of a page names it): as fast at any depth", HelpName = "cursor" };
+        var command = new Command("list", "list machines, most recently seen first") { group, status, version, page, perPage, after };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var query = new List<string> { $"page={parse.GetValue(page)}", $"perPage={parse.GetValue(perPage)}" };
-            foreach (var (key, option) in new[] { ("group", group), ("status", status), ("version", version) })
+            foreach (var (key, option) in new[] { ("group", group), ("status", status), ("version", version), ("after", after) })
             {
                 if (parse.GetValue(option) is { } value)
                 {
@@ -46,8 +47,9 @@ internal static class InstanceCommands
                 result.Items.Select(i => (IReadOnlyList<string?>)[
                     i.MachineId, i.Alias.Length == 0 ? null : i.Alias, i.Ip, i.Group, i.Version, i.Status, i.StatusReason, Format.Ago(i.LastCheckAt, now)]));
             var shown = result.Items.Count;
+            var next = result.Next is null ? "" : "; next page: --after " + result.Next;
             output.Line(string.Create(CultureInfo.InvariantCulture,
-                $"{shown} of {result.Total} machines (page {result.PageNumber}, {result.PerPage} per page)"));
+                $"{shown} of {result.Total}{(result.TotalCapped ? "+" : "")} machines (page {result.PageNumber}, {result.PerPage} per page){next}"));
         }));
         return command;
     }

@@ -9,8 +9,9 @@ namespace Keelson.Cli.Commands;
 
 /// <summary>
 /// <c>keelson lock status | lock [ID] | unlock [ID] | set-max N</c>: locksmithctl's commands on locksmith's reboot
-/// semaphore in etcd, with its output line for line. The etcd flags also come from locksmithctl's environment
-/// variables (<c>LOCKSMITHCTL_ENDPOINT</c>, <c>LOCKSMITHCTL_GROUP</c>, <c>LOCKSMITHCTL_ETCD_CAFILE</c>...).
+/// semaphore in etcd, with its output line for line and its errors' first words. The etcd flags take locksmithctl's
+/// spellings too and also come from its environment variables (<c>LOCKSMITHCTL_ENDPOINT</c>, <c>LOCKSMITHCTL_GROUP</c>,
+/// <c>LOCKSMITHCTL_ETCD_CAFILE</c>...); <see cref="Locksmithctl"/> holds that table.
 /// </summary>
 internal static class LockCommands
 {
@@ -19,29 +20,40 @@ internal static class LockCommands
 
     // Defaults from the environment are read when the command runs, not as the options' default values, which
     // --help would print (a password among them).
-    private static readonly Option<string?> s_endpoints = new("--endpoints", "--endpoint")
+    // Repeatable, as locksmithctl's -endpoint is: every occurrence adds its URLs.
+    private static readonly Option<string[]> s_endpoints = new("--endpoints")
     {
-        Description = "etcd client URLs, comma-separated (default: $LOCKSMITHCTL_ENDPOINT, else " + DefaultEndpoint + ")",
+        Description = $"etcd client URLs, comma-separated or repeated (default: ${Locksmithctl.Variable("--endpoints")}, else {DefaultEndpoint})",
         HelpName = "URL[,URL...]",
         Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
         Validators = { ValidateEndpoints },
     };
 
     private static readonly Dictionary<Option, string> s_variables = [];
 
-    private static readonly Option<string?> s_group = EnvOption("--group", "GROUP", "locksmith group: a semaphore of its own", otherwise: "the cluster-wide one");
-    private static readonly Option<string?> s_caFile = EnvOption("--etcd-cafile", "ETCD_CAFILE", "PEM file of the CA that signed etcd's certificates (https endpoints)");
-    private static readonly Option<string?> s_certFile = EnvOption("--etcd-certfile", "ETCD_CERTFILE", "PEM client certificate to show etcd (with --etcd-keyfile)");
-    private static readonly Option<string?> s_keyFile = EnvOption("--etcd-keyfile", "ETCD_KEYFILE", "PEM private key of --etcd-certfile");
-    private static readonly Option<string?> s_username = EnvOption("--etcd-username", "ETCD_USERNAME", "etcd user, when etcd has authentication enabled");
-    private static readonly Option<string?> s_password = EnvOption("--etcd-password", "ETCD_PASSWORD", "password of --etcd-username (better given as $LOCKSMITHCTL_ETCD_PASSWORD)");
+    /// <summary>
+    /// Each option's twin that takes locksmithctl's spellings (<see cref="Locksmithctl"/>): hidden, so that --help shows
+    /// Keelson's names (as aliases, System.CommandLine's help would print -group for --group).
+    /// </summary>
+    private static readonly Dictionary<Option, Option> s_twins = new() { [s_endpoints] = Twin(s_endpoints) };
+
+    private static readonly Option<string?> s_group = EnvOption("--group", "locksmith group: a semaphore of its own", otherwise: "the cluster-wide one");
+    private static readonly Option<string?> s_caFile = EnvOption("--etcd-cafile", "PEM file of the CA that signed etcd's certificates (https endpoints)");
+    private static readonly Option<string?> s_certFile = EnvOption("--etcd-certfile", "PEM client certificate to show etcd (with --etcd-keyfile)");
+    private static readonly Option<string?> s_keyFile = EnvOption("--etcd-keyfile", "PEM private key of --etcd-certfile");
+    private static readonly Option<string?> s_username = EnvOption("--etcd-username", "etcd user, when etcd has authentication enabled");
+    private static readonly Option<string?> s_password = EnvOption("--etcd-password", "password of --etcd-username (better given as $LOCKSMITHCTL_ETCD_PASSWORD)");
 
     public static Command Create()
     {
-        var command = new Command("lock", "locksmith's reboot semaphore in etcd (locksmithctl's commands)")
+        var command = new Command("lock", "locksmith's reboot semaphore in etcd (locksmithctl's commands)");
+        foreach (var option in new Option[] { s_endpoints, s_group, s_caFile, s_certFile, s_keyFile, s_username, s_password })
         {
-            s_endpoints, s_group, s_caFile, s_certFile, s_keyFile, s_username, s_password,
-        };
+            command.Options.Add(option);
+            command.Options.Add(s_twins[option]);
+        }
+
         command.Subcommands.Add(Status());
         command.Subcommands.Add(Unlock());
         command.Subcommands.Add(SetMax());
@@ -52,7 +64,8 @@ internal static class LockCommands
     private static Command Status()
     {
         var command = new Command("status", "print the free slots, the maximum and the machines holding a slot");
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => WithSemaphoreAsync(parse, async (semaphore, output) =>
+        // locksmithctl words a failed status as a failed set-max; a script cannot rely on that, so Keelson's own words stand.
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => WithSemaphoreAsync(parse, failed: null, async (semaphore, output) =>
             await output.WriteAsync(LocksmithFormat.Status(await semaphore.GetAsync(ct))))));
         return command;
     }
@@ -76,6 +89,12 @@ internal static class LockCommands
         HelpWithExamples.AddCommandRow(command, "lock [ID]", "take a slot for this machine or the machine ID; refused when none is free or ID holds one");
         command.Validators.Add(result =>
         {
+            if (UnknownFlag(command, result.GetValue(verb)) is { } error)
+            {
+                result.AddError(error);
+                return;
+            }
+
             if (result.GetValue(verb) is not "lock")
             {
                 result.AddError(result.GetValue(verb) is { } word
@@ -83,16 +102,31 @@ internal static class LockCommands
                     : "'keelson lock' needs a command: status, lock [ID], unlock [ID] or set-max N");
             }
         });
+        // A locksmithctl flag Keelson has no option for (-debug, a typo) lands in the verb; the command's validator does
+        // not run when a subcommand follows, so each subcommand refuses it too.
+        foreach (var subcommand in command.Subcommands)
+        {
+            subcommand.Validators.Add(result =>
+            {
+                if (result.Parent is CommandResult parent && UnknownFlag(command, parent.GetValue(verb)) is { } error)
+                {
+                    result.AddError(error);
+                }
+            });
+        }
+
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var machine = MachineId(parse.GetValue(id));
-            await WithSemaphoreAsync(parse, async (semaphore, output) =>
+            await WithSemaphoreAsync(parse, Locksmithctl.LockFailed, async (semaphore, output) =>
             {
                 var change = await semaphore.TryLockAsync(machine, ct);
                 if (!change.IsDone)
                 {
-                    var why = change.Outcome == SemaphoreOutcome.AtZero ? EtcdSemaphore.DescribeFull(change.State) : $"{machine} already holds a slot";
-                    throw new CliException($"locking {machine}: {LocksmithFormat.Refusal(change)} ({why})");
+                    var why = change.Outcome == SemaphoreOutcome.AtZero
+                        ? $"{machine} gets no slot: {EtcdSemaphore.DescribeFull(change.State)}"
+                        : $"{machine} already holds a slot";
+                    throw new CliException(Locksmithctl.Error(Locksmithctl.LockFailed, $"{LocksmithFormat.Refusal(change)} ({why})"));
                 }
 
                 // locksmithctl says nothing on success; a person should see what changed.
@@ -101,6 +135,15 @@ internal static class LockCommands
         }));
     }
 
+    /// <summary>The error for a word in the verb's place that is a flag <c>keelson lock</c> does not know; null for any other word.</summary>
+    private static string? UnknownFlag(Command command, string? word) =>
+        word is { Length: > 1 } && word[0] == '-'
+            ? $"'{word}' is not an option of 'keelson lock'" + Suggestions.DidYouMean(word, command.Options
+                .SelectMany(o => o.Aliases.Prepend(o.Name))
+                // Suggested as typed: locksmithctl's one-dash spelling for a one-dash word, Keelson's for a two-dash one.
+                .Where(name => name.StartsWith("--", StringComparison.Ordinal) == word.StartsWith("--", StringComparison.Ordinal)))
+            : null;
+
     private static Command Unlock()
     {
         var id = IdArgument();
@@ -108,12 +151,12 @@ internal static class LockCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var machine = MachineId(parse.GetValue(id));
-            await WithSemaphoreAsync(parse, async (semaphore, output) =>
+            await WithSemaphoreAsync(parse, Locksmithctl.UnlockFailed, async (semaphore, output) =>
             {
                 var change = await semaphore.TryUnlockAsync(machine, ct);
                 if (!change.IsDone)
                 {
-                    throw new CliException($"unlocking {machine}: {LocksmithFormat.Refusal(change)} ({machine} holds no slot)");
+                    throw new CliException(Locksmithctl.Error(Locksmithctl.UnlockFailed, $"{LocksmithFormat.Refusal(change)} ({machine} holds no slot)"));
                 }
 
                 await output.WriteLineAsync($"unlocked: {machine} released its slot of {GroupName(semaphore)} ({EtcdSemaphore.DescribeHeld(change.State)})");
@@ -129,11 +172,12 @@ internal static class LockCommands
         {
             if (!TryParseMax(result.GetValueOrDefault<string>(), out _))
             {
-                result.AddError($"set-max '{result.GetValueOrDefault<string>()}' is not a number of slots: expected a whole number, 0 or more");
+                result.AddError(Locksmithctl.Error(Locksmithctl.InvalidMax,
+                    $"{result.GetValueOrDefault<string>()} (set-max takes a number of slots: a whole number, 0 or more)"));
             }
         });
         var command = new Command("set-max", "set how many machines may reboot at once; machines holding a slot keep it") { max };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => WithSemaphoreAsync(parse, async (semaphore, output) =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(() => WithSemaphoreAsync(parse, Locksmithctl.SetMaxFailed, async (semaphore, output) =>
         {
             TryParseMax(parse.GetValue(max), out var slots);
             var (oldMax, newMax) = await semaphore.SetMaxAsync(slots, ct);
@@ -158,8 +202,11 @@ internal static class LockCommands
         return id;
     }
 
-    /// <summary>Connects as the flags say, runs <paramref name="work"/> on the group's semaphore and turns etcd's failures into exit 1.</summary>
-    private static async Task WithSemaphoreAsync(ParseResult parse, Func<EtcdSemaphore, TextWriter, Task> work)
+    /// <summary>
+    /// Connects as the flags say, runs <paramref name="work"/> on the group's semaphore and turns etcd's failures into
+    /// exit 1, their message after locksmithctl's words for the command (<paramref name="failed"/>) when it has some.
+    /// </summary>
+    private static async Task WithSemaphoreAsync(ParseResult parse, string? failed, Func<EtcdSemaphore, TextWriter, Task> work)
     {
         EtcdConnection connection;
         try
@@ -168,12 +215,12 @@ internal static class LockCommands
         }
         catch (RebootLockException e)
         {
-            throw new CliException(e.Message);
+            throw new CliException(Locksmithctl.Error(Locksmithctl.ClientFailed, e.Message));
         }
 
         using (connection)
         {
-            var semaphore = new EtcdSemaphore(connection, Value(parse, s_group) ?? "");
+            var semaphore = new EtcdSemaphore(connection, Group(parse));
             var output = parse.InvocationConfiguration.Output;
             try
             {
@@ -181,19 +228,24 @@ internal static class LockCommands
             }
             catch (RebootLockException e)
             {
-                throw new CliException(e.Message);
+                throw new CliException(failed is null ? e.Message : Locksmithctl.Error(failed, e.Message));
             }
 
             await output.FlushAsync();
         }
     }
 
-    private static EtcdSettings Settings(ParseResult parse)
+    /// <summary>The locksmith group the flags or $LOCKSMITHCTL_GROUP name; empty for the cluster-wide semaphore.</summary>
+    internal static string Group(ParseResult parse) => Value(parse, s_group) ?? "";
+
+    /// <summary>How to reach etcd, from the flags in Keelson's or locksmithctl's spelling, else locksmithctl's variables.</summary>
+    internal static EtcdSettings Settings(ParseResult parse)
     {
-        var text = parse.GetValue(s_endpoints) ?? Environment("ENDPOINT") ?? DefaultEndpoint;
+        var given = Endpoints([.. parse.GetValue(s_endpoints) ?? [], .. parse.GetValue((Option<string[]>)s_twins[s_endpoints]) ?? []]);
+        var text = given ?? Environment(Locksmithctl.Variable("--endpoints")) ?? DefaultEndpoint;
         if (!TryParseEndpoints(text, out var endpoints, out var error))
         {
-            throw new CliException(parse.GetValue(s_endpoints) is null ? $"$LOCKSMITHCTL_ENDPOINT: {error}" : error);
+            throw new CliException(given is null ? $"${Locksmithctl.Variable("--endpoints")}: {error}" : error);
         }
 
         return new EtcdSettings(endpoints)
@@ -206,9 +258,11 @@ internal static class LockCommands
         };
     }
 
-    /// <summary>The option's value, else its $LOCKSMITHCTL_ variable's.</summary>
+    /// <summary>The option's value in Keelson's spelling, else in locksmithctl's, else its $LOCKSMITHCTL_ variable's.</summary>
     private static string? Value(ParseResult parse, Option<string?> option) =>
-        parse.GetValue(option) is { Length: > 0 } value ? value : Environment(s_variables[option]);
+        parse.GetValue(option) is { Length: > 0 } value ? value
+        : parse.GetValue((Option<string?>)s_twins[option]) is { Length: > 0 } twin ? twin
+        : Environment(s_variables[option]);
 
     /// <summary>The ID given, else this machine's id as locksmith reads it: /etc/machine-id, trimmed.</summary>
     private static string MachineId(string? given)
@@ -225,21 +279,43 @@ internal static class LockCommands
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CliException($"cannot read the machine id from {MachineIdFile} ({e.Message}); give the machine id as the ID argument");
+            throw new CliException(Locksmithctl.Error(Locksmithctl.NoMachineId, $"cannot read {MachineIdFile} ({e.Message}); give the machine id as the ID argument"));
         }
 
         return text.Length > 0
             ? text
-            : throw new CliException($"cannot read the machine id: {MachineIdFile} is empty; give the machine id as the ID argument");
+            : throw new CliException(Locksmithctl.Error(Locksmithctl.NoMachineId, $"{MachineIdFile} is empty; give the machine id as the ID argument"));
+    }
+
+    /// <summary>The hidden option that takes locksmithctl's spellings of <paramref name="option"/>, with its arity and checks.</summary>
+    private static Option Twin<T>(Option<T> option)
+    {
+        var aliases = Locksmithctl.Aliases(option.Name);
+        var twin = new Option<T>(aliases[0], aliases[1..])
+        {
+            Hidden = true,
+            Recursive = true,
+            Arity = option.Arity,
+            AllowMultipleArgumentsPerToken = option.AllowMultipleArgumentsPerToken,
+        };
+        foreach (var validator in option.Validators)
+        {
+            twin.Validators.Add(validator);
+        }
+
+        return twin;
     }
 
     private static void ValidateEndpoints(OptionResult result)
     {
-        if (!TryParseEndpoints(result.GetValueOrDefault<string>(), out _, out var error))
+        if (!TryParseEndpoints(Endpoints(result.GetValueOrDefault<string[]>()), out _, out var error))
         {
             result.AddError(error);
         }
     }
+
+    /// <summary>Every occurrence of the endpoints option as one comma-separated list; null when it was not given.</summary>
+    private static string? Endpoints(string[]? occurrences) => occurrences is { Length: > 0 } ? string.Join(',', occurrences) : null;
 
     private static bool TryParseEndpoints(string? text, out List<Uri> endpoints, out string error)
     {
@@ -268,18 +344,20 @@ internal static class LockCommands
     private static bool TryParseMax(string? text, out int max) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out max);
 
-    private static Option<string?> EnvOption(string name, string variable, string description, string? otherwise = null)
+    private static Option<string?> EnvOption(string name, string description, string? otherwise = null)
     {
+        var variable = Locksmithctl.Variable(name);
         var option = new Option<string?>(name)
         {
-            Description = $"{description} (default: $LOCKSMITHCTL_{variable}{(otherwise is null ? "" : ", else " + otherwise)})",
+            Description = $"{description} (default: ${variable}{(otherwise is null ? "" : ", else " + otherwise)})",
             Recursive = true,
         };
         s_variables.Add(option, variable);
+        s_twins.Add(option, Twin(option));
         return option;
     }
 
-    /// <summary>$LOCKSMITHCTL_<paramref name="suffix"/>, as locksmithctl reads its flags from the environment; null when unset or empty.</summary>
-    private static string? Environment(string suffix) =>
-        System.Environment.GetEnvironmentVariable("LOCKSMITHCTL_" + suffix) is { Length: > 0 } value ? value : null;
+    /// <summary>The environment variable <paramref name="name"/>, as locksmithctl reads its flags from it; null when unset or empty.</summary>
+    private static string? Environment(string name) =>
+        System.Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

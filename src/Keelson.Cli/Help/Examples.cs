@@ -111,6 +111,7 @@ internal static class Examples
         [
             "keelson lock lock",
             "keelson lock --endpoints http://10.0.0.1:2379 status",
+            "keelson lock -endpoint=http://10.0.0.1:2379 -group workers status",
             "keelson lock unlock 0f4c2a3e6f0a4c8e9a3b1d2c3e4f5a6b",
             "keelson lock set-max 2",
         ],

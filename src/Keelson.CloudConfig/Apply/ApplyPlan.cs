@@ -71,7 +71,7 @@ internal sealed class ApplyPlan(RootFileSystem root)
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new CloudConfigException($"writing {change.Path} failed: {e.Message}", isTransient: true, e);
+                throw new CloudConfigException($"writing {ShownValue.Of(change.Path)} failed: {e.Message}", isTransient: true, e);
             }
         }
 
@@ -84,7 +84,7 @@ internal sealed class ApplyPlan(RootFileSystem root)
         {
             if (notDirectories.Contains(parent))
             {
-                throw new CloudConfigException($"refusing {change.Path}: {parent} is planned as a file, not a directory");
+                throw new CloudConfigException($"refusing {ShownValue.Of(change.Path)}: {ShownValue.Of(parent)} is planned as a file, not a directory");
             }
         }
 
@@ -92,12 +92,12 @@ internal sealed class ApplyPlan(RootFileSystem root)
         var type = RootFileSystem.TypeOf(host);
         if (change is FileChange or LinkChange && type == NodeType.Directory)
         {
-            throw new CloudConfigException($"refusing {change.Path}: it is a directory");
+            throw new CloudConfigException($"refusing {ShownValue.Of(change.Path)}: it is a directory");
         }
 
         if (change is DirectoryChange && type is not (NodeType.Directory or NodeType.Missing))
         {
-            throw new CloudConfigException($"refusing {change.Path}: it exists and is not a directory");
+            throw new CloudConfigException($"refusing {ShownValue.Of(change.Path)}: it exists and is not a directory");
         }
 
         var owner = change switch
@@ -108,7 +108,7 @@ internal sealed class ApplyPlan(RootFileSystem root)
         };
         if (owner is not null && !Environment.IsPrivilegedProcess)
         {
-            throw new CloudConfigException($"refusing {change.Path}: setting its owner to {owner} needs root");
+            throw new CloudConfigException($"refusing {ShownValue.Of(change.Path)}: setting its owner to {owner} needs root");
         }
 
         return host;

@@ -171,7 +171,7 @@ internal sealed class RootFileSystem
 
     private bool IsInside(string hostPath) => Root == "/" || hostPath == Root || hostPath.StartsWith(Root + "/", StringComparison.Ordinal);
 
-    private static CloudConfigException Refuse(string targetPath, string reason) => new($"refusing {targetPath}: {reason}");
+    private static CloudConfigException Refuse(string targetPath, string reason) => new($"refusing {ShownValue.Of(targetPath)}: {reason}");
 
     private static void Prepend(LinkedList<string> pending, string path)
     {

@@ -82,7 +82,7 @@ internal sealed partial class UserDatabase
         var home = spec.HomeDirectory is null ? "/home/" + name : RootPath.Normalize(spec.HomeDirectory);
         if (home is null || spec.HomeDirectory is { } given && !given.StartsWith('/'))
         {
-            throw Refuse(name, $"homedir '{spec.HomeDirectory}' is not an absolute path inside the root");
+            throw Refuse(name, $"homedir '{ShownValue.Of(spec.HomeDirectory ?? "")}' is not an absolute path inside the root");
         }
 
         CheckField(name, "gecos", spec.Gecos);
@@ -93,7 +93,7 @@ internal sealed partial class UserDatabase
         {
             if (FindGroupLine(group) is null)
             {
-                throw Refuse(name, $"group '{group}' does not exist");
+                throw Refuse(name, $"group '{ShownValue.Of(group)}' does not exist");
             }
         }
 
@@ -101,7 +101,7 @@ internal sealed partial class UserDatabase
         uint gid;
         if (spec.PrimaryGroup is { } primary)
         {
-            gid = FindGroup(primary) ?? throw Refuse(name, $"primary_group '{primary}' does not exist");
+            gid = FindGroup(primary) ?? throw Refuse(name, $"primary_group '{ShownValue.Of(primary)}' does not exist");
         }
         else if (spec.NoUserGroup)
         {
@@ -230,7 +230,7 @@ internal sealed partial class UserDatabase
         }
     }
 
-    private static CloudConfigException Refuse(string user, string reason) => new($"cannot create user '{user}': {reason}");
+    private static CloudConfigException Refuse(string user, string reason) => new($"cannot create user '{ShownValue.Of(user)}': {reason}");
 
     private static bool TryId(string text, out uint id) => uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id);
 

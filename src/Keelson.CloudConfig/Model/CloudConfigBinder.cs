@@ -20,9 +20,16 @@ internal static class CloudConfigBinder
             Text(root, "manage_etc_hosts"),
             new UpdateSpec([.. Variables(coreos.Child("update"), CloudConfigSchema.Update).OrderBy(s => s.Variable, StringComparer.Ordinal)]),
             Variables(coreos.Child("locksmith"), CloudConfigSchema.Locksmith),
-            Variables(coreos.Child("etcd2"), CloudConfigSchema.Etcd2),
+            [.. CloudConfigSchema.ServiceEnvironments
+                .Select(s => new ServiceEnvironment(s.Unit, Variables(coreos.Child(s.Section), s.Schema)))
+                .Where(s => s.Variables.Count > 0)],
+            BindOem(coreos.Child("oem")),
             [.. coreos.Child("units").Items().OfType<YamlMapping>().Select(BindUnit)]);
     }
+
+    private static OemSpec? BindOem(YamlNode? oem) => Text(oem, "id") is { } id
+        ? new OemSpec(id, Text(oem, "name"), Text(oem, "version_id"), Text(oem, "home_url"), Text(oem, "bug_report_url"))
+        : null;
 
     private static UserSpec BindUser(YamlMapping user) => new(
         user.Line, Text(user, "name"), Text(user, "passwd"), Texts(user, "ssh_authorized_keys"), Text(user, "gecos"),
@@ -64,6 +71,11 @@ internal static class CloudConfigBinder
             }
             else if (type == ScalarType.Int && scalar.Kind == ScalarKind.Int && scalar.Value.TrimStart('+', '-').Any(c => c is not ('0' or '_')))
             {
+                variables.Add((field.Env, scalar.Value));
+            }
+            else if (type == ScalarType.Float && scalar.Kind is ScalarKind.Int or ScalarKind.Float && scalar.Value.TrimStart('+', '-').Any(c => c is >= '1' and <= '9'))
+            {
+                // Zero is coreos-cloudinit's "not set"; other numbers are written as given.
                 variables.Add((field.Env, scalar.Value));
             }
         }

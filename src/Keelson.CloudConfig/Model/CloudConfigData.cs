@@ -1,8 +1,8 @@
 namespace Keelson.CloudConfig.Model;
 
 /// <summary>
-/// A valid cloud-config's settings, bound from the document. Unset keys are null or empty. <c>Locksmith</c> and
-/// <c>Etcd2</c> hold the keys that are set as (environment variable, value), in the order they are written out.
+/// A valid cloud-config's settings, bound from the document. Unset keys are null or empty. <c>Locksmith</c> holds
+/// its keys that are set as (environment variable, value); <c>ServiceEnvironments</c> the same for each service's drop-in.
 /// </summary>
 internal sealed record CloudConfigData(
     string? Hostname,
@@ -12,5 +12,6 @@ internal sealed record CloudConfigData(
     string? ManageEtcHosts,
     UpdateSpec Update,
     IReadOnlyList<(string Variable, string Value)> Locksmith,
-    IReadOnlyList<(string Variable, string Value)> Etcd2,
+    IReadOnlyList<ServiceEnvironment> ServiceEnvironments,
+    OemSpec? Oem,
     IReadOnlyList<UnitSpec> Units);

@@ -13,6 +13,8 @@ internal static class CloudConfigSchema
     private static readonly ScalarSchema s_text = new(ScalarType.String);
     private static readonly ScalarSchema s_bool = new(ScalarType.Bool);
     private static readonly ScalarSchema s_int = new(ScalarType.Int);
+    private static readonly ScalarSchema s_float = new(ScalarType.Float);
+    private static readonly ScalarSchema s_sshKey = new(ScalarType.String, SshKey: true);
 
     public static MapSchema Update { get; } = new([
         new("reboot_strategy", Pattern("^(best-effort|etcd-lock|reboot|off|fleetlock)$"), Env: "REBOOT_STRATEGY"),
@@ -37,48 +39,160 @@ internal static class CloudConfigSchema
 
     /// <summary>etcd2's flags, in the order coreos-cloudinit writes them, each as <c>ETCD_&lt;KEY&gt;</c>.</summary>
     public static MapSchema Etcd2 { get; } = new([
-        Etcd("advertise_client_urls", s_line),
-        Etcd("ca_file", s_line, "obsoleted by trusted_ca_file and client_cert_auth"),
-        Etcd("cert_file", s_line),
-        Etcd("client_cert_auth", s_bool),
-        Etcd("cors", s_line),
-        Etcd("data_dir", s_line),
-        Etcd("debug", s_bool),
-        Etcd("discovery", s_line),
-        Etcd("discovery_fallback", s_line),
-        Etcd("discovery_srv", s_line),
-        Etcd("discovery_proxy", s_line),
-        Etcd("election_timeout", s_int),
-        Etcd("enable_pprof", s_bool),
-        Etcd("force_new_cluster", s_bool),
-        Etcd("heartbeat_interval", s_int),
-        Etcd("initial_advertise_peer_urls", s_line),
-        Etcd("initial_cluster", s_line),
-        Etcd("initial_cluster_state", s_line),
-        Etcd("initial_cluster_token", s_line),
-        Etcd("key_file", s_line),
-        Etcd("listen_client_urls", s_line),
-        Etcd("listen_peer_urls", s_line),
-        Etcd("log_package_levels", s_line),
-        Etcd("max_snapshots", s_int),
-        Etcd("max_wals", s_int),
-        Etcd("name", s_line),
-        Etcd("peer_ca_file", s_line, "obsoleted by peer_trusted_ca_file and peer_client_cert_auth"),
-        Etcd("peer_cert_file", s_line),
-        Etcd("peer_key_file", s_line),
-        Etcd("peer_client_cert_auth", s_bool),
-        Etcd("peer_trusted_ca_file", s_line),
-        Etcd("proxy", Pattern("^(on|off|readonly)$")),
-        Etcd("proxy_dial_timeout", s_int),
-        Etcd("proxy_failure_wait", s_int),
-        Etcd("proxy_read_timeout", s_int),
-        Etcd("proxy_refresh_interval", s_int),
-        Etcd("proxy_write_timeout", s_int),
-        Etcd("snapshot_count", s_int),
-        Etcd("strict_reconfig_check", s_bool),
-        Etcd("trusted_ca_file", s_line),
-        Etcd("wal_dir", s_line),
+        Etcd2Flag("advertise_client_urls", s_line),
+        Etcd2Flag("ca_file", s_line, "obsoleted by trusted_ca_file and client_cert_auth"),
+        Etcd2Flag("cert_file", s_line),
+        Etcd2Flag("client_cert_auth", s_bool),
+        Etcd2Flag("cors", s_line),
+        Etcd2Flag("data_dir", s_line),
+        Etcd2Flag("debug", s_bool),
+        Etcd2Flag("discovery", s_line),
+        Etcd2Flag("discovery_fallback", s_line),
+        Etcd2Flag("discovery_srv", s_line),
+        Etcd2Flag("discovery_proxy", s_line),
+        Etcd2Flag("election_timeout", s_int),
+        Etcd2Flag("enable_pprof", s_bool),
+        Etcd2Flag("force_new_cluster", s_bool),
+        Etcd2Flag("heartbeat_interval", s_int),
+        Etcd2Flag("initial_advertise_peer_urls", s_line),
+        Etcd2Flag("initial_cluster", s_line),
+        Etcd2Flag("initial_cluster_state", s_line),
+        Etcd2Flag("initial_cluster_token", s_line),
+        Etcd2Flag("key_file", s_line),
+        Etcd2Flag("listen_client_urls", s_line),
+        Etcd2Flag("listen_peer_urls", s_line),
+        Etcd2Flag("log_package_levels", s_line),
+        Etcd2Flag("max_snapshots", s_int),
+        Etcd2Flag("max_wals", s_int),
+        Etcd2Flag("name", s_line),
+        Etcd2Flag("peer_ca_file", s_line, "obsoleted by peer_trusted_ca_file and peer_client_cert_auth"),
+        Etcd2Flag("peer_cert_file", s_line),
+        Etcd2Flag("peer_key_file", s_line),
+        Etcd2Flag("peer_client_cert_auth", s_bool),
+        Etcd2Flag("peer_trusted_ca_file", s_line),
+        Etcd2Flag("proxy", Pattern("^(on|off|readonly)$")),
+        Etcd2Flag("proxy_dial_timeout", s_int),
+        Etcd2Flag("proxy_failure_wait", s_int),
+        Etcd2Flag("proxy_read_timeout", s_int),
+        Etcd2Flag("proxy_refresh_interval", s_int),
+        Etcd2Flag("proxy_write_timeout", s_int),
+        Etcd2Flag("snapshot_count", s_int),
+        Etcd2Flag("strict_reconfig_check", s_bool),
+        Etcd2Flag("trusted_ca_file", s_line),
+        Etcd2Flag("wal_dir", s_line),
     ]);
+
+    /// <summary>etcd 0.4's flags (<c>coreos.etcd</c>), each as <c>ETCD_&lt;KEY&gt;</c>; etcd2's own flags are deprecated here.</summary>
+    public static MapSchema Etcd { get; } = new([
+        EtcdV1("addr", s_line),
+        EtcdV1("advertise_client_urls", s_line, EtcdV2Only),
+        EtcdV1("bind_addr", s_line),
+        EtcdV1("ca_file", s_line),
+        EtcdV1("cert_file", s_line),
+        EtcdV1("cluster_active_size", s_int),
+        EtcdV1("cluster_remove_delay", s_float),
+        EtcdV1("cluster_sync_interval", s_float),
+        EtcdV1("cors", s_line),
+        EtcdV1("data_dir", s_line),
+        EtcdV1("discovery", s_line),
+        EtcdV1("discovery_fallback", s_line, EtcdV2Only),
+        EtcdV1("discovery_srv", s_line, EtcdV2Only),
+        EtcdV1("discovery_proxy", s_line, EtcdV2Only),
+        EtcdV1("election_timeout", s_int, EtcdV2Only),
+        EtcdV1("force_new_cluster", s_bool, EtcdV2Only),
+        EtcdV1("graphite_host", s_line),
+        EtcdV1("heartbeat_interval", s_int, EtcdV2Only),
+        EtcdV1("http_read_timeout", s_float),
+        EtcdV1("http_write_timeout", s_float),
+        EtcdV1("initial_advertise_peer_urls", s_line, EtcdV2Only),
+        EtcdV1("initial_cluster", s_line, EtcdV2Only),
+        EtcdV1("initial_cluster_state", s_line, EtcdV2Only),
+        EtcdV1("initial_cluster_token", s_line, EtcdV2Only),
+        EtcdV1("key_file", s_line),
+        EtcdV1("listen_client_urls", s_line, EtcdV2Only),
+        EtcdV1("listen_peer_urls", s_line, EtcdV2Only),
+        EtcdV1("max_result_buffer", s_int),
+        EtcdV1("max_retry_attempts", s_int),
+        EtcdV1("max_snapshots", s_int, EtcdV2Only),
+        EtcdV1("max_wals", s_int, EtcdV2Only),
+        EtcdV1("name", s_line),
+        EtcdV1("peer_addr", s_line),
+        EtcdV1("peer_bind_addr", s_line),
+        EtcdV1("peer_ca_file", s_line),
+        EtcdV1("peer_cert_file", s_line),
+        EtcdV1("peer_election_timeout", s_int),
+        EtcdV1("peer_heartbeat_interval", s_int),
+        EtcdV1("peer_key_file", s_line),
+        EtcdV1("peers", s_line),
+        EtcdV1("peers_file", s_line),
+        EtcdV1("proxy", s_line, EtcdV2Only),
+        EtcdV1("retry_interval", s_float),
+        EtcdV1("snapshot", s_bool),
+        // etcd 0.4 reads it without the underscore.
+        new("snapshot_count", s_int, Env: "ETCD_SNAPSHOTCOUNT"),
+        EtcdV1("trace", s_line),
+        EtcdV1("verbose", s_bool),
+        EtcdV1("very_verbose", s_bool),
+        EtcdV1("very_very_verbose", s_bool),
+    ]);
+
+    /// <summary>flanneld's settings, each as <c>FLANNELD_&lt;KEY&gt;</c>.</summary>
+    public static MapSchema Flannel { get; } = new([
+        Prefixed("FLANNELD_", "etcd_endpoints", s_line),
+        Prefixed("FLANNELD_", "etcd_cafile", s_line),
+        Prefixed("FLANNELD_", "etcd_certfile", s_line),
+        Prefixed("FLANNELD_", "etcd_keyfile", s_line),
+        Prefixed("FLANNELD_", "etcd_prefix", s_line),
+        Prefixed("FLANNELD_", "etcd_username", s_line),
+        Prefixed("FLANNELD_", "etcd_password", s_line),
+        Prefixed("FLANNELD_", "ip_masq", s_line),
+        Prefixed("FLANNELD_", "subnet_file", s_line),
+        new("interface", s_line, Env: "FLANNELD_IFACE"),
+        Prefixed("FLANNELD_", "public_ip", s_line),
+    ]);
+
+    /// <summary>fleet's settings, each as <c>FLEET_&lt;KEY&gt;</c>.</summary>
+    public static MapSchema Fleet { get; } = new([
+        Prefixed("FLEET_", "agent_ttl", s_line),
+        Prefixed("FLEET_", "authorized_keys_file", s_line),
+        Prefixed("FLEET_", "disable_engine", s_bool),
+        Prefixed("FLEET_", "engine_reconcile_interval", s_float),
+        Prefixed("FLEET_", "etcd_cafile", s_line),
+        Prefixed("FLEET_", "etcd_certfile", s_line),
+        Prefixed("FLEET_", "etcd_keyfile", s_line),
+        Prefixed("FLEET_", "etcd_key_prefix", s_line),
+        Prefixed("FLEET_", "etcd_request_timeout", s_float),
+        Prefixed("FLEET_", "etcd_servers", s_line),
+        Prefixed("FLEET_", "etcd_username", s_line),
+        Prefixed("FLEET_", "etcd_password", s_line),
+        Prefixed("FLEET_", "metadata", s_line),
+        Prefixed("FLEET_", "public_ip", s_line),
+        Prefixed("FLEET_", "token_limit", s_int),
+        Prefixed("FLEET_", "verbosity", s_int),
+        Prefixed("FLEET_", "verify_units", s_bool),
+    ]);
+
+    /// <summary>The OEM's description, written to /etc/oem-release.</summary>
+    public static MapSchema Oem { get; } = new([
+        new("id", s_line),
+        new("name", s_line),
+        new("version_id", s_line),
+        new("home_url", s_line),
+        new("bug_report_url", s_line),
+    ]);
+
+    /// <summary>
+    /// The <c>coreos</c> sections written as a runtime drop-in <c>20-cloudinit.conf</c> of a service, one
+    /// <c>Environment="KEY=value"</c> per set key, as coreos-cloudinit does.
+    /// </summary>
+    public static IReadOnlyList<(string Section, MapSchema Schema, string Unit)> ServiceEnvironments { get; } =
+    [
+        ("etcd", Etcd, "etcd.service"),
+        ("etcd2", Etcd2, "etcd2.service"),
+        ("flannel", Flannel, "flanneld.service"),
+        ("fleet", Fleet, "fleet.service"),
+        ("locksmith", Locksmith, "locksmithd.service"),
+    ];
 
     public static MapSchema Unit { get; } = new([
         new("name", s_line),
@@ -101,7 +215,7 @@ internal static class CloudConfigSchema
     public static MapSchema User { get; } = new([
         new("name", s_line),
         new("passwd", s_line),
-        new("ssh_authorized_keys", new ListSchema(s_text)),
+        new("ssh_authorized_keys", new ListSchema(s_sshKey)),
         new("gecos", s_line),
         new("homedir", s_line),
         new("no_create_home", s_bool),
@@ -114,17 +228,19 @@ internal static class CloudConfigSchema
     ]);
 
     public static MapSchema CoreOs { get; } = new([
-        new("etcd", new AnySchema(), Deprecated: "etcd 0.4 is not supported; use etcd2"),
+        new("etcd", Etcd),
         new("etcd2", Etcd2),
-        new("fleet", new AnySchema(), Deprecated: "fleet is no longer shipped"),
+        new("flannel", Flannel),
+        new("fleet", Fleet),
         new("locksmith", Locksmith),
+        new("oem", Oem),
         new("update", Update),
         new("units", new ListSchema(Unit)),
     ]);
 
     public static MapSchema Root { get; } = new([
         new("hostname", s_line),
-        new("ssh_authorized_keys", new ListSchema(s_text)),
+        new("ssh_authorized_keys", new ListSchema(s_sshKey)),
         new("users", new ListSchema(User)),
         new("write_files", new ListSchema(File)),
         new("manage_etc_hosts", Pattern("^localhost$")),
@@ -134,7 +250,13 @@ internal static class CloudConfigSchema
     /// <summary>Keys are the same with <c>-</c> or <c>_</c>: <c>reboot-strategy</c> is <c>reboot_strategy</c>.</summary>
     public static string Normalize(string key) => key.Replace('-', '_');
 
-    private static SchemaField Etcd(string name, ScalarSchema type, string? deprecated = null) =>
+    private const string EtcdV2Only = "etcd2 options no longer work for etcd";
+
+    private static SchemaField EtcdV1(string name, ScalarSchema type, string? deprecated = null) => new(name, type, deprecated, "ETCD_" + name.ToUpperInvariant());
+
+    private static SchemaField Prefixed(string prefix, string name, ScalarSchema type) => new(name, type, Env: prefix + name.ToUpperInvariant());
+
+    private static SchemaField Etcd2Flag(string name, ScalarSchema type, string? deprecated = null) =>
         new(name, type, deprecated, "ETCD_" + name.ToUpperInvariant());
 
     // Non-backtracking: patterns such as the duration's nested repetition must not be a way to burn CPU.

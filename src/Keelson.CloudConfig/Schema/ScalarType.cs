@@ -6,4 +6,7 @@ internal enum ScalarType
     String,
     Bool,
     Int,
+
+    /// <summary>A number: integers are accepted too, as coreos-cloudinit's float64 fields take them.</summary>
+    Float,
 }

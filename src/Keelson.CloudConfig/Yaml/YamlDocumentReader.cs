@@ -61,14 +61,14 @@ internal static partial class YamlDocumentReader
                             }
 
                             Register(anchors, scalar.Anchor, node);
-                            root = Add(stack, node, root);
+                            root = Add(stack, node, root, IsMergeKey(scalar));
                             break;
                         }
 
                     case AnchorAlias alias:
                         if (!anchors.TryGetValue(alias.Value.Value, out var target))
                         {
-                            errors.Add((line, $"unknown alias *{alias.Value.Value}"));
+                            errors.Add((line, $"unknown alias *{ShownValue.Of(alias.Value.Value)}"));
                             return new YamlReadResult(null, errors);
                         }
 
@@ -77,12 +77,25 @@ internal static partial class YamlDocumentReader
                             return new YamlReadResult(null, errors);
                         }
 
+                        // An alias puts its whole subtree here: it must fit under the depth limit from here too.
+                        if (stack.Count + target.Height > MaxDepth)
+                        {
+                            errors.Add((line, $"the document nests deeper than {MaxDepth} levels (through the alias *{ShownValue.Of(alias.Value.Value)})"));
+                            return new YamlReadResult(null, errors);
+                        }
+
                         root = Add(stack, target, root);
                         break;
                     case MappingEnd or SequenceEnd:
                         {
                             var frame = stack.Pop();
-                            var node = frame.Build();
+                            var node = frame.Build(out var mergeError);
+                            if (mergeError is { } error)
+                            {
+                                errors.Add(error);
+                                return new YamlReadResult(null, errors);
+                            }
+
                             if (!Count(ref total, 1, frame.Line, errors))
                             {
                                 return new YamlReadResult(null, errors);
@@ -142,16 +155,20 @@ internal static partial class YamlDocumentReader
         }
     }
 
-    private static YamlNode? Add(Stack<Frame> stack, YamlNode node, YamlNode? root)
+    private static YamlNode? Add(Stack<Frame> stack, YamlNode node, YamlNode? root, bool isMergeKey = false)
     {
         if (stack.Count == 0)
         {
             return node;
         }
 
-        stack.Peek().Add(node);
+        stack.Peek().Add(node, isMergeKey);
         return root;
     }
+
+    /// <summary>YAML 1.1's merge key: a plain <c>&lt;&lt;</c> (or one tagged <c>!!merge</c>); a quoted "&lt;&lt;" is an ordinary key.</summary>
+    private static bool IsMergeKey(Scalar scalar) =>
+        scalar.Value == "<<" && (scalar.Tag.IsEmpty || scalar.Tag.IsNonSpecific ? scalar.Style == ScalarStyle.Plain : scalar.Tag.Value == YamlTagPrefix + "merge");
 
     private static int LineOf(Mark mark) => mark.Line > int.MaxValue ? int.MaxValue : (int)mark.Line;
 
@@ -204,36 +221,100 @@ internal static partial class YamlDocumentReader
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex FloatPattern();
 
-    /// <summary>A mapping or sequence being read.</summary>
+    /// <summary>
+    /// A mapping or sequence being read. A mapping's merge keys (<c>&lt;&lt;: *defaults</c>, <c>&lt;&lt;: [*a, *b]</c>)
+    /// are resolved when it ends, with YAML 1.1's precedence: the mapping's own keys win over merged ones, and an earlier
+    /// mapping of a merge list wins over a later one. Merged entries keep the lines where they are written (in the
+    /// anchored mapping). They were counted in the node total when the alias was read, and merging only selects among
+    /// them, so a merge cannot grow the document past the limits.
+    /// </summary>
     private sealed class Frame(bool isMapping, int line, AnchorName anchor)
     {
         private readonly List<YamlNode> _items = [];
         private readonly List<YamlEntry> _entries = [];
-        private (string Key, int Line)? _key;
+        private readonly List<(YamlNode Value, int Line)> _merges = [];
+        private (string Key, int Line, bool IsMerge)? _key;
         private int _size = 1;
+        private int _height = 1;
 
         public int Line => line;
 
         public AnchorName Anchor => anchor;
 
-        public void Add(YamlNode node)
+        public void Add(YamlNode node, bool isMergeKey)
         {
             _size += node.Size;
+            _height = Math.Max(_height, node.Height + 1);
             if (!isMapping)
             {
                 _items.Add(node);
             }
             else if (_key is not { } key)
             {
-                _key = (node is YamlScalar scalar ? scalar.Value : "(complex key)", node.Line);
+                _key = (node is YamlScalar scalar ? scalar.Value : "(complex key)", node.Line, isMergeKey);
             }
             else
             {
-                _entries.Add(new YamlEntry(key.Key, key.Line, node));
+                if (key.IsMerge)
+                {
+                    _merges.Add((node, key.Line));
+                }
+                else
+                {
+                    _entries.Add(new YamlEntry(key.Key, key.Line, node));
+                }
+
                 _key = null;
             }
         }
 
-        public YamlNode Build() => isMapping ? new YamlMapping(line, _entries, _size) : new YamlSequence(line, _items, _size);
+        public YamlNode Build(out (int Line, string Message)? error)
+        {
+            error = null;
+            if (!isMapping)
+            {
+                return new YamlSequence(line, _items, _size) { Height = _height };
+            }
+
+            if (_merges.Count == 0)
+            {
+                return new YamlMapping(line, _entries, _size) { Height = _height };
+            }
+
+            var sources = new List<YamlMapping>();
+            foreach (var (value, mergeLine) in _merges)
+            {
+                IReadOnlyList<YamlNode> mappings = value is YamlSequence sequence ? sequence.Items : [value];
+                foreach (var source in mappings)
+                {
+                    if (source is not YamlMapping mapping)
+                    {
+                        error = (mergeLine, "the value of a merge key (<<) must be a mapping or a list of mappings");
+                        return new YamlMapping(line, _entries, _size) { Height = _height };
+                    }
+
+                    sources.Add(mapping);
+                }
+            }
+
+            // Own keys first claimed, then each source in order: the first to name a key gives its value.
+            var claimed = _entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+            var merged = new List<YamlEntry>();
+            foreach (var source in sources)
+            {
+                // Of a key the source repeats, its last value is the one it means.
+                var last = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < source.Entries.Count; i++)
+                {
+                    last[source.Entries[i].Key] = i;
+                }
+
+                merged.AddRange(source.Entries.Where((entry, i) => last[entry.Key] == i && claimed.Add(entry.Key)));
+            }
+
+            // Merged entries come first: lookups take the last of a key, and the validator reads the own keys in order.
+            merged.AddRange(_entries);
+            return new YamlMapping(line, merged, 1 + merged.Sum(e => 1 + e.Value.Size)) { Height = 1 + merged.Select(e => e.Value.Height).DefaultIfEmpty(0).Max() };
+        }
     }
 }

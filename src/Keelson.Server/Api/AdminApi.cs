@@ -114,12 +114,14 @@ internal static class AdminApi
 
                 var query = new InstanceQuery(
                     Filter(request, "group"), Filter(request, "status"), Filter(request, "version"), Filter(request, "q"),
-                    Filter(request, "sort") ?? InstanceQuery.DefaultSort, paging.Value.Page, paging.Value.PerPage);
+                    Filter(request, "sort") ?? InstanceQuery.DefaultSort, paging.Value.Page, paging.Value.PerPage, Filter(request, "after"));
                 return ApiResults.From(await fleet.ListInstancesAsync(AppId(appId), query, ct));
             })
             .Produces<Page<InstanceInfo>>()
-            .WithDescription("Filters: group, status, version; q searches id, alias, address and version; sort: lastCheck, firstSeen, machine, "
-                + "alias, ip, version, status or group, - first for descending (default -lastCheck). Paging: page (from 1), perPage (1-500, default 50).");
+            .WithDescription("Filters: group, status, version; q: machines whose id, alias (both ignoring case), address or version starts with it "
+                + $"(a search matching more than {InstanceQuery.SearchCountLimit:N0} is counted as that many, with totalCapped); sort: lastCheck, firstSeen, "
+                + "machine, alias, ip, version, status or group, - first for descending (default -lastCheck). Paging: page (from 1), perPage (1-500, "
+                + "default 50); after: a page's next cursor, for the page after it at any depth (page is then only echoed back).");
         app.MapGet("/rollout", async (string appId, RolloutQueries rollout, CancellationToken ct) =>
                 ApiResults.From(await rollout.ListAsync(AppId(appId), ct)))
             .Produces<IReadOnlyList<GroupRollout>>()

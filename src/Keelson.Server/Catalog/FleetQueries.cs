@@ -30,48 +30,82 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
                     return CatalogService.UnknownApplication(appId);
                 }
 
+                string? groupId = null;
+                if (query.Group is not null
+                    && (groupId = await connection.ExecuteScalarAsync<string?>(
+                        "SELECT id FROM update_groups WHERE app_id = @appId AND name = @Group", new { appId, query.Group })) is null)
+                {
+                    return new Page<InstanceInfo>([], 0, query.Page, query.PerPage);
+                }
+
                 var where = new StringBuilder("i.app_id = @appId");
-                if (query.Group is not null)
+                where.Append(groupId is null ? "" : " AND i.group_id = @groupId")
+                    .Append(query.Status is null ? "" : " AND i.status = @Status")
+                    .Append(query.Version is null ? "" : " AND i.version = @Version");
+                var cursor = query.Cursor();
+                var parameters = new DynamicParameters(new
                 {
-                    where.Append(" AND i.group_id = (SELECT id FROM update_groups WHERE app_id = @appId AND name = @Group)");
-                }
-
-                if (query.Status is not null)
-                {
-                    where.Append(" AND i.status = @Status");
-                }
-
-                if (query.Version is not null)
-                {
-                    where.Append(" AND i.version = @Version");
-                }
-
-                var pattern = query.LikePattern();
-                if (pattern is not null)
-                {
-                    var like = database.Dialect.CaseInsensitiveLike;
-                    where.Append($" AND (i.machine_id {like} @like ESCAPE '\\' OR i.alias {like} @like ESCAPE '\\' OR i.ip {like} @like ESCAPE '\\' OR i.version {like} @like ESCAPE '\\')");
-                }
-
-                var parameters = new { appId, query.Group, query.Status, query.Version, like = pattern, limit = query.PerPage, offset = (query.Page - 1) * query.PerPage };
-                var total = pattern is null
-                    ? await CountAsync(connection, appId, query)
-                    : await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances i WHERE " + where, parameters);
-                // The page's keys first, from the sort's index alone, then their rows: a deep page skips index
-                // entries, not whole rows.
+                    appId,
+                    groupId,
+                    query.Status,
+                    query.Version,
+                    limit = query.PerPage + 1,
+                    offset = cursor is null ? (query.Page - 1) * query.PerPage : 0,
+                    countLimit = InstanceQuery.SearchCountLimit + 1,
+                    afterValue = cursor?.Value,
+                    afterMachine = cursor?.Machine,
+                });
+                var after = cursor is null ? "" : " AND " + query.AfterCondition();
                 var groups = query.SortKey == "group" ? " LEFT JOIN update_groups g ON g.id = i.group_id" : "";
-                var rows = await connection.QueryAsync<InstanceRow, string?, InstanceInfo>(
+                var filtered = await CountAsync(connection, appId, groupId, query);
+                var total = filtered;
+                var capped = false;
+                var keys = $"SELECT i.app_id, i.machine_id FROM instances i{groups} WHERE {where}{after}";
+                if (query.Prefix is { } prefix)
+                {
+                    // How many machines the search matches, from its indexes alone, counting no further than the limit
+                    // (each term names the application: an outer one would make SQLite scan the application's rows).
+                    var (indexed, walked) = Search(prefix, parameters);
+                    var matched = await connection.ExecuteScalarAsync<long>(
+                        $"SELECT COUNT(*) FROM (SELECT 1 FROM instances i WHERE {indexed} LIMIT @countLimit) c", parameters);
+                    if (matched <= InstanceQuery.SearchCountLimit)
+                    {
+                        // Few matches: gather them through the search's indexes, filter and sort them. The LIMIT keeps
+                        // the planner from merging the two (it would walk the sort's index testing every machine).
+                        var few = $"(SELECT i.app_id, i.machine_id FROM instances i WHERE {indexed} LIMIT @countLimit) m JOIN instances i ON i.app_id = m.app_id AND i.machine_id = m.machine_id{groups}";
+                        total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM {few} WHERE {where}", parameters);
+                        keys = $"SELECT i.app_id, i.machine_id FROM {few} WHERE {where}{after}";
+                    }
+                    else
+                    {
+                        // Many matches: a page walks the sort's index (or a selective filter's) and tests each
+                        // machine, which finds a page within a few thousand machines. A selective filter's machines
+                        // are counted; when the filters match many too, the total says only "more than the limit".
+                        keys = $"SELECT i.app_id, i.machine_id FROM instances i{groups} WHERE {where} AND {walked}{after}";
+                        capped = filtered > InstanceQuery.SearchCountLimit;
+                        total = capped
+                            ? InstanceQuery.SearchCountLimit
+                            : await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM instances i WHERE {where} AND {walked}", parameters);
+                    }
+                }
+
+                // The page's keys first, from the sort's index alone, then their rows: a deep page skips index
+                // entries, not whole rows. One row more than the page says whether there is a next page.
+                var rows = (await connection.QueryAsync<InstanceRow, string?, string?, (InstanceInfo Info, string? SortValue)>(
                     $"""
-                    SELECT i.*, g.name AS group_name
-                    FROM (SELECT i.app_id, i.machine_id FROM instances i{groups} WHERE {where} ORDER BY {query.OrderBy()} LIMIT @limit OFFSET @offset) k
+                    SELECT i.*, g.name AS group_name, CAST({query.SortColumn} AS TEXT) AS sort_value
+                    FROM ({keys} ORDER BY {query.OrderBy()} LIMIT @limit OFFSET @offset) k
                     JOIN instances i ON i.app_id = k.app_id AND i.machine_id = k.machine_id
                     LEFT JOIN update_groups g ON g.id = i.group_id
                     ORDER BY {query.OrderBy()}
                     """,
-                    ToInfo,
+                    (row, group, sortValue) => (ToInfo(row, group), sortValue),
                     parameters,
-                    splitOn: "group_name");
-                return new Page<InstanceInfo>(rows.ToList(), total, query.Page, query.PerPage);
+                    splitOn: "group_name,sort_value")).ToList();
+                var more = rows.Count > query.PerPage;
+                var items = rows.Take(query.PerPage).ToList();
+                var next = more && query.HasCursor ? query.NextCursor(items[^1].SortValue ?? "", items[^1].Info.MachineId) : null;
+                return new Page<InstanceInfo>([.. items.Select(r => r.Info)], total, query.Page, query.PerPage, capped, next);
             },
             cancellationToken);
     }
@@ -86,19 +120,33 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
     /// How many machines match the filters, from the maintained counts rather than by counting rows: exact, and as
     /// cheap for a million machines as for ten. A search still counts the rows it matches.
     /// </summary>
-    private static async Task<long> CountAsync(System.Data.Common.DbConnection connection, string appId, InstanceQuery query)
-    {
-        string? groupId = null;
-        if (query.Group is not null
-            && (groupId = await connection.ExecuteScalarAsync<string?>(
-                "SELECT id FROM update_groups WHERE app_id = @appId AND name = @Group", new { appId, query.Group })) is null)
-        {
-            return 0;
-        }
-
-        return (await FleetCounts.ReadAsync(connection, appId, groupId))
+    private static async Task<long> CountAsync(System.Data.Common.DbConnection connection, string appId, string? groupId, InstanceQuery query) =>
+        (await FleetCounts.ReadAsync(connection, appId, groupId))
             .Where(c => (query.Status is null || c.Status == query.Status) && (query.Version is null || c.Version == query.Version))
             .Sum(c => c.Machines);
+
+    /// <summary>
+    /// The search as SQL: machines whose id or name (ignoring case), address or version starts with
+    /// <paramref name="prefix"/>. <c>indexed</c> is served by an index per field, each a range scan (what
+    /// people type is the start of an id, a name or an address; a substring would read every machine);
+    /// <c>walked</c> is the same test of a row already read, for walking another index.
+    /// </summary>
+    private (string Indexed, string Walked) Search(string prefix, DynamicParameters parameters)
+    {
+        var lower = prefix.ToLowerInvariant();
+        (string Column, string Text)[] fields = [("i.machine_id", lower), ("lower(i.alias)", lower), ("i.ip", prefix), ("i.version", prefix)];
+        var indexed = new List<string>();
+        var walked = new List<string>();
+        for (var n = 0; n < fields.Length; n++)
+        {
+            var name = "search" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            parameters.AddDynamicParams(SqlDialect.PrefixParameters(name, fields[n].Text).ToDictionary());
+            indexed.Add($"(i.app_id = @appId AND {database.Dialect.StartsWith(fields[n].Column, name)})");
+            // An expression no index holds, so that the planner keeps to the sort's index.
+            walked.Add(database.Dialect.StartsWith($"({fields[n].Column} || '')", name));
+        }
+
+        return ($"({string.Join(" OR ", indexed)})", $"({string.Join(" OR ", walked)})");
     }
 
     public Task<Outcome<InstanceDetail>> GetInstanceAsync(string appId, string machineId, CancellationToken cancellationToken) =>

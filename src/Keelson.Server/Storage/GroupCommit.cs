@@ -17,12 +17,22 @@ public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
 {
     private readonly Database _database;
     private readonly Func<DbConnection, DbTransaction, TWork, BatchMemo, Task<TResult>> _run;
+    private readonly Func<DbConnection, DbTransaction, IReadOnlyList<TWork>, BatchMemo, Task>? _begin;
+    private readonly Func<DbConnection, DbTransaction, BatchMemo, Task>? _end;
     private readonly int _maxBatch;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _batches;
 
-    public GroupCommit(Database database, Func<DbConnection, DbTransaction, TWork, BatchMemo, Task<TResult>> run, int maxBatch)
+    /// <param name="database">Where the transactions run.</param>
+    /// <param name="run">Runs one unit.</param>
+    /// <param name="maxBatch">Units one transaction takes at most.</param>
+    /// <param name="begin">Runs first in each transaction, with all of its units (to read what they need at once).</param>
+    /// <param name="end">Runs last in each transaction, before the commit (to write what the units deferred).</param>
+    public GroupCommit(
+        Database database, Func<DbConnection, DbTransaction, TWork, BatchMemo, Task<TResult>> run, int maxBatch,
+        Func<DbConnection, DbTransaction, IReadOnlyList<TWork>, BatchMemo, Task>? begin = null,
+        Func<DbConnection, DbTransaction, BatchMemo, Task>? end = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(run);
@@ -30,6 +40,8 @@ public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
         _database = database;
         _run = run;
         _maxBatch = maxBatch;
+        _begin = begin;
+        _end = end;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -84,17 +96,7 @@ public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
         try
         {
             results = await _database.WriteAsync(
-                async (connection, transaction) =>
-                {
-                    var done = new TResult[batch.Count];
-                    var memo = new BatchMemo();
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        done[i] = await _run(connection, transaction, batch[i].Work, memo);
-                    }
-
-                    return done;
-                },
+                (connection, transaction) => RunUnitsAsync(connection, transaction, batch),
                 CancellationToken.None);
         }
         catch (Exception)
@@ -119,13 +121,36 @@ public sealed class GroupCommit<TWork, TResult> : IAsyncDisposable
     {
         try
         {
-            var result = await _database.WriteAsync((connection, transaction) => _run(connection, transaction, pending.Work, new BatchMemo()), CancellationToken.None);
-            pending.Result.TrySetResult(result);
+            var result = await _database.WriteAsync((connection, transaction) => RunUnitsAsync(connection, transaction, [pending]), CancellationToken.None);
+            pending.Result.TrySetResult(result[0]);
         }
         catch (Exception e)
         {
             pending.Result.TrySetException(e);
         }
+    }
+
+    private async Task<TResult[]> RunUnitsAsync(DbConnection connection, DbTransaction transaction, List<Pending> units)
+    {
+        await using var statements = new Statements(connection, transaction);
+        var memo = new BatchMemo(statements);
+        if (_begin is not null)
+        {
+            await _begin(connection, transaction, units.ConvertAll(unit => unit.Work), memo);
+        }
+
+        var done = new TResult[units.Count];
+        for (var i = 0; i < units.Count; i++)
+        {
+            done[i] = await _run(connection, transaction, units[i].Work, memo);
+        }
+
+        if (_end is not null)
+        {
+            await _end(connection, transaction, memo);
+        }
+
+        return done;
     }
 
     public async ValueTask DisposeAsync()

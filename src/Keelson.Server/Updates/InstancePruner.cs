@@ -32,13 +32,9 @@ public sealed partial class InstancePruner(
             while (true)
             {
                 var deleted = await PruneBatchAsync(appId, before, cancellationToken);
-                pruned += deleted;
-                if (deleted > 0)
-                {
-                    machines.Clear();
-                }
-
-                if (deleted < options.PruneBatchSize)
+                pruned += deleted.Length;
+                machines.Remove(appId, deleted);
+                if (deleted.Length < options.PruneBatchSize)
                 {
                     break;
                 }
@@ -53,7 +49,8 @@ public sealed partial class InstancePruner(
         return pruned;
     }
 
-    private Task<int> PruneBatchAsync(string appId, long before, CancellationToken cancellationToken) =>
+    /// <summary>Deletes the oldest machines of one batch with their history; returns their ids.</summary>
+    private Task<string[]> PruneBatchAsync(string appId, long before, CancellationToken cancellationToken) =>
         database.WriteAsync(
             async (connection, transaction) =>
             {
@@ -76,7 +73,7 @@ public sealed partial class InstancePruner(
                         transaction);
                 }
 
-                return machineIds.Length;
+                return machineIds;
             },
             cancellationToken);
 

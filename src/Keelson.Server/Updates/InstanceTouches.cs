@@ -133,7 +133,7 @@ public sealed partial class InstanceTouches(Database database, ILogger<InstanceT
         try
         {
             await database.WriteAsync(
-                (connection, transaction) => InstanceTable.TouchAsync(connection, transaction, batch.Values),
+                (connection, transaction) => InstanceTable.TouchAsync(connection, transaction, database.Dialect, batch.Values),
                 CancellationToken.None);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -14,7 +14,7 @@ namespace Keelson.Server.Updates;
 /// cache: it re-reads the row inside its transaction. Other processes can change rows too (several replicas on one
 /// PostgreSQL), so there entries expire after a second, the bound the group cache keeps; a SQLite store is used by
 /// one server process only, whose own writes keep the cache exact, so its entries live for
-/// <see cref="SingleProcessLifetime"/>. The pruner clears the cache when it deletes machines.
+/// <see cref="SingleProcessLifetime"/>. The pruner removes the machines it deletes.
 /// </remarks>
 public sealed class MachineStateCache
 {
@@ -95,7 +95,22 @@ public sealed class MachineStateCache
         _entries[(appId, machineId)] = new Entry(null, clock, _time.GetUtcNow() + _lifetime);
     }
 
-    /// <summary>Forgets every machine (machines were deleted).</summary>
+    /// <summary>
+    /// Forgets machines that were deleted (pruned). The entries of every other machine stay, so that a prune of a
+    /// large part of the fleet does not send every routine check back to the database; reads that started before
+    /// are not kept (they may have found a deleted row).
+    /// </summary>
+    public void Remove(string appId, IEnumerable<string> machineIds)
+    {
+        ArgumentNullException.ThrowIfNull(machineIds);
+        Volatile.Write(ref _clearedAt, Interlocked.Increment(ref _clock));
+        foreach (var machineId in machineIds)
+        {
+            _entries.TryRemove((appId, machineId), out _);
+        }
+    }
+
+    /// <summary>Forgets every machine.</summary>
     public void Clear()
     {
         Volatile.Write(ref _clearedAt, Interlocked.Increment(ref _clock));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Dapper;
 using Keelson.Omaha;
@@ -16,9 +17,11 @@ namespace Keelson.Server.Updates;
 /// <remarks>
 /// Most checks come from machines that are up to date: they are answered from cached group and machine state
 /// (<see cref="GroupCache"/>, <see cref="MachineStateCache"/>) and their last-seen fields are written in batches
-/// (<see cref="InstanceTouches"/>). A check or event that can change a machine's status runs in a transaction
-/// that re-reads everything it decides on, shared with other such checks (<see cref="GroupCommit{TWork, TResult}"/>),
-/// and is answered after the commit.
+/// (<see cref="InstanceTouches"/>); machines not in the cache are read many per statement
+/// (<see cref="MachineStateReader"/>). A check or event that can change a machine's status runs in a transaction
+/// shared with other such checks (<see cref="GroupCommit{TWork, TResult}"/>) that reads all their machines' rows when
+/// it begins, decides each check in turn, writes what they changed at its end (or before a count reads it), and
+/// answers them after the commit.
 /// </remarks>
 public sealed partial class UpdateService : IAsyncDisposable
 {
@@ -28,6 +31,7 @@ public sealed partial class UpdateService : IAsyncDisposable
     private readonly Database _database;
     private readonly GroupCache _groups;
     private readonly MachineStateCache _machines;
+    private readonly MachineStateReader _reader;
     private readonly InstanceTouches _touches;
     private readonly PayloadUrls _urls;
     private readonly TimeProvider _time;
@@ -36,18 +40,20 @@ public sealed partial class UpdateService : IAsyncDisposable
     private readonly GroupCommit<StatusCheck, (OmahaAppResponse Response, CheckContext? Check)> _commits;
 
     public UpdateService(
-        Database database, GroupCache groups, MachineStateCache machines, InstanceTouches touches, PayloadUrls urls, ServerMetrics metrics,
+        Database database, GroupCache groups, MachineStateCache machines, MachineStateReader reader, InstanceTouches touches, PayloadUrls urls, ServerMetrics metrics,
         TimeProvider time, ILogger<UpdateService> logger)
     {
         _metrics = metrics;
         _database = database;
         _groups = groups;
         _machines = machines;
+        _reader = reader;
         _touches = touches;
         _urls = urls;
         _time = time;
         _logger = logger;
-        _commits = new GroupCommit<StatusCheck, (OmahaAppResponse, CheckContext?)>(database, RunCheckAsync, MaxChecksPerTransaction);
+        _commits = new GroupCommit<StatusCheck, (OmahaAppResponse, CheckContext?)>(
+            database, RunCheckAsync, MaxChecksPerTransaction, ReadRowsAsync, (_, _, memo) => WriteDeferredAsync(memo));
     }
 
     /// <summary>Transactions that committed the checks of more than one machine.</summary>
@@ -57,7 +63,7 @@ public sealed partial class UpdateService : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         // Every app is checked before any is recorded, so a bad request changes nothing.
-        var machineIds = request.Apps.Select(app => MachineIds.Normalize(app.MachineId)).ToList();
+        var machineIds = request.Apps.Select(app => MachineIds.Of(request, app)).ToList();
         var apps = new List<OmahaAppResponse>(request.Apps.Count);
         for (var i = 0; i < request.Apps.Count; i++)
         {
@@ -68,6 +74,10 @@ public sealed partial class UpdateService : IAsyncDisposable
         return new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds);
     }
 
+    /// <remarks>
+    /// The app is looked up by its normalized id but answered with the id exactly as the client spelled it: clients
+    /// such as go-omaha's find their app in the answer by exact id and count a missing one as an invalid answer.
+    /// </remarks>
     private async Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
     {
         var appId = app.NormalizedAppId;
@@ -94,7 +104,7 @@ public sealed partial class UpdateService : IAsyncDisposable
                 InstanceObservation.Apply(seen, app, view, clientIp, now);
                 await _touches.EnqueueAsync(seen, cancellationToken);
                 _metrics.Checked(app.UpdateCheck ? CheckOutcomes.Routine : CheckOutcomes.EventsOnly);
-                return new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
+                return new OmahaAppResponse(app.AppId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }
         }
 
@@ -104,8 +114,7 @@ public sealed partial class UpdateService : IAsyncDisposable
     private async Task<MachineState> ReadStateAsync(string appId, string machineId, CancellationToken cancellationToken)
     {
         var readStarted = _machines.StartRead();
-        var stored = await _database.ReadAsync(connection => InstanceTable.FindAsync(connection, null, appId, machineId), cancellationToken);
-        var state = stored is null ? MachineState.Unknown : MachineState.Of(stored);
+        var state = await _reader.ReadAsync(appId, machineId, cancellationToken);
         _machines.Remember(appId, machineId, state, readStarted);
         return state;
     }
@@ -161,6 +170,12 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// <summary>The memo key (with a group id) of "this transaction holds the group's row".</summary>
     private const string GroupLocked = "group-locked";
 
+    /// <summary>The memo key (with a group id and version) of "this transaction granted that rollout".</summary>
+    private const string RolloutGranted = "rollout-granted";
+
+    /// <summary>Rollouts (group id, version) with a committed grant: the "rollout started" question is asked once.</summary>
+    private readonly ConcurrentDictionary<(string GroupId, string Version), bool> _startedRollouts = new();
+
     /// <summary>One app's request that may change its machine's status.</summary>
     private sealed record StatusCheck(OmahaAppRequest App, string AppId, string MachineId, string ClientIp);
 
@@ -191,12 +206,12 @@ public sealed partial class UpdateService : IAsyncDisposable
 
         if (view is null && !await ApplicationTable.ExistsAsync(connection, transaction, appId))
         {
-            return (new OmahaAppResponse(appId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
+            return (new OmahaAppResponse(app.AppId, OmahaAppStatus.UnknownApplication, Ping: false, UpdateCheck: null, EventCount: 0), null);
         }
 
         var now = _time.GetUtcNow();
-        var stored = await InstanceTable.FindAsync(connection, transaction, appId, machineId);
-        var check = new CheckContext(connection, transaction, memo, app, view, now, stored, clientIp, appId, machineId);
+        var writes = memo.Part<CheckWrites>();
+        var check = new CheckContext(connection, transaction, memo, app, view, now, writes.Rows[(appId, machineId)], clientIp, appId, machineId);
         foreach (var omahaEvent in app.Events)
         {
             ApplyEvent(check, omahaEvent);
@@ -208,16 +223,7 @@ public sealed partial class UpdateService : IAsyncDisposable
             updateCheck = await CheckForUpdateAsync(check, CancellationToken.None);
         }
 
-        await InstanceTable.UpsertAsync(connection, transaction, check.Instance);
-        if (check.History.Count > 0)
-        {
-            await InstanceTable.AppendHistoryAsync(connection, transaction, check.History);
-        }
-
-        foreach (var entry in check.Activity)
-        {
-            await ActivityLog.AppendAsync(connection, transaction, entry);
-        }
+        writes.Record(check.Instance, check.History, check.Activity);
 
         if (check.GroupHalted && view is not null)
         {
@@ -229,7 +235,75 @@ public sealed partial class UpdateService : IAsyncDisposable
             memo.Clear();
         }
 
-        return (new OmahaAppResponse(appId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
+        return (new OmahaAppResponse(app.AppId, OmahaAppStatus.Ok, app.Ping is not null, updateCheck, app.Events.Count), check);
+    }
+
+    /// <summary>
+    /// Begins a transaction of checks: reads the rows of all of its machines at once. A row read here may be a moment
+    /// older than the group locks taken after it; only two requests of one machine at the same moment through two
+    /// replicas could tell, and the rollout counts are still read after the locks.
+    /// </summary>
+    private async Task ReadRowsAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<StatusCheck> checks, BatchMemo memo)
+    {
+        var rows = memo.Part<CheckWrites>().Rows;
+        foreach (var app in checks.GroupBy(check => check.AppId))
+        {
+            var machineIds = app.Select(check => check.MachineId).Distinct().ToList();
+            var found = await InstanceTable.FindManyAsync(connection, transaction, _database.Dialect, app.Key, machineIds);
+            foreach (var machineId in machineIds)
+            {
+                rows[(app.Key, machineId)] = found.GetValueOrDefault(machineId);
+            }
+        }
+    }
+
+    /// <summary>Writes what the transaction's checks deferred: before the commit, and before a count reads it.</summary>
+    private Task WriteDeferredAsync(BatchMemo memo) => memo.Part<CheckWrites>().FlushAsync(memo.Statements, _database);
+
+    /// <summary>
+    /// The machines of one transaction of checks: their rows, read when it begins and replaced by each check, and
+    /// what the checks write, deferred until the transaction ends or a count must see it, so that a batch of checks
+    /// costs a few statements rather than a few for each check.
+    /// </summary>
+    private sealed class CheckWrites
+    {
+        private readonly Dictionary<(string, string), InstanceRow> _instances = [];
+        private readonly List<HistoryRow> _history = [];
+        private readonly List<ActivityRow> _activity = [];
+
+        /// <summary>Each machine's row as the transaction has it now; null for a machine without one.</summary>
+        public Dictionary<(string AppId, string MachineId), InstanceRow?> Rows { get; } = [];
+
+        public void Record(InstanceRow instance, List<HistoryRow> history, List<ActivityRow> activity)
+        {
+            Rows[(instance.AppId, instance.MachineId)] = instance;
+            _instances[(instance.AppId, instance.MachineId)] = instance;
+            _history.AddRange(history);
+            _activity.AddRange(activity);
+        }
+
+        /// <summary>Writes what was recorded: before a statement reads what it wrote, and before the commit.</summary>
+        public async Task FlushAsync(Statements statements, Database database)
+        {
+            if (_instances.Count > 0)
+            {
+                await InstanceTable.UpsertAsync(statements, database.Dialect, _instances.Values);
+                _instances.Clear();
+            }
+
+            if (_history.Count > 0)
+            {
+                await InstanceTable.AppendHistoryAsync(statements, database.Dialect, _history);
+                _history.Clear();
+            }
+
+            foreach (var entry in _activity)
+            {
+                await ActivityLog.AppendAsync(statements.Connection, statements.Transaction, entry);
+            }
+
+            _activity.Clear();
+        }
     }
 
     public ValueTask DisposeAsync() => _commits.DisposeAsync();
@@ -390,7 +464,10 @@ public sealed partial class UpdateService : IAsyncDisposable
         }
 
         var rolloutStarted = DateTimeOffset.FromUnixTimeMilliseconds(group.RolloutStartedAt ?? group.CreatedAt);
-        var counts = new GroupCounts(check.Connection, check.Transaction, _database.Dialect, group.Id, instance.MachineId);
+        // The counts read the rows and history this transaction wrote: what its checks deferred is written first.
+        var counts = new GroupCounts(
+            check.Connection, check.Transaction, _database.Dialect, group.Id, instance.MachineId,
+            () => WriteDeferredAsync(check.Memo));
         var decision = await RolloutGate.DecideAsync(policy, instance.MachineId, package.Version, rolloutStarted, counts, now, cancellationToken);
         if (!decision.Granted)
         {
@@ -398,14 +475,17 @@ public sealed partial class UpdateService : IAsyncDisposable
             return NoUpdate;
         }
 
-        // Whether this is the rollout's first grant: once one is recorded in the transaction, it stays true.
-        var anyGrantKey = (AnyGrant: group.Id, package.Version);
-        if (!check.Memo.TryGet<bool>(anyGrantKey, out var anyGrant))
+        // Whether this is the rollout's first grant: once one is recorded in the transaction, it stays true; once one
+        // is seen committed, it stays true for the process.
+        var rollout = (group.Id, package.Version);
+        var anyGrant = check.Memo.TryGet<bool>((RolloutGranted, rollout), out _) || _startedRollouts.ContainsKey(rollout);
+        if (!anyGrant && (anyGrant = await counts.AnyGrantAsync(package.Version)))
         {
-            anyGrant = await counts.AnyGrantAsync(package.Version);
+            // No check of this transaction granted it yet: the grant found was committed before.
+            _startedRollouts.TryAdd(rollout, true);
         }
 
-        check.Memo.Set(anyGrantKey, true);
+        check.Memo.Set((RolloutGranted, rollout), true);
         if (!anyGrant)
         {
             check.Log(ActivityKind.RolloutStarted, ActivitySeverity.Info, package.Version,
@@ -429,7 +509,8 @@ public sealed partial class UpdateService : IAsyncDisposable
             OmahaUpdateCheckStatus.Ok,
             new OmahaManifest(
                 package.Version,
-                [new OmahaPackage(name, package.Sha1, package.Size)],
+                [new OmahaPackage(name, package.Sha1, package.Size, Sha256Base64: package.Sha256)],
+                // No IsDeltaPayload: the server stores bytes and digests, not what kind of payload they are.
                 new OmahaPostInstallAction(package.Sha256)),
             [codebase]);
     }
@@ -516,10 +597,13 @@ public sealed partial class UpdateService : IAsyncDisposable
     }
 
     /// <summary>The group facts the rollout gate asks for, read inside the check's transaction.</summary>
-    private sealed class GroupCounts(DbConnection connection, DbTransaction transaction, SqlDialect dialect, string groupId, string machineId) : IRolloutCounts
+    private sealed class GroupCounts(
+        DbConnection connection, DbTransaction transaction, SqlDialect dialect, string groupId, string machineId, Func<Task> flush) : IRolloutCounts
     {
-        public async Task<int> InProgressAsync(string version, DateTimeOffset grantedAfter, CancellationToken cancellationToken) =>
-            (int)await connection.ExecuteScalarAsync<long>(
+        public async Task<int> InProgressAsync(string version, DateTimeOffset grantedAfter, CancellationToken cancellationToken)
+        {
+            await flush();
+            return (int)await connection.ExecuteScalarAsync<long>(
                 $"""
                 SELECT COUNT(*) FROM instances
                 WHERE group_id = @groupId AND update_version = @version AND machine_id <> @machineId
@@ -527,21 +611,28 @@ public sealed partial class UpdateService : IAsyncDisposable
                 """,
                 new { groupId, version, machineId, inProgress = InstanceStatus.InProgress.ToArray(), after = grantedAfter.ToUnixTimeMilliseconds() },
                 transaction);
+        }
 
         public Task<bool> AnyCompletedAsync(string version, CancellationToken cancellationToken) => AnyHistoryAsync(version, InstanceStatus.Complete);
 
-        public async Task<int> GrantsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
-            (int)await connection.ExecuteScalarAsync<long>(
+        public async Task<int> GrantsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+        {
+            await flush();
+            return (int)await connection.ExecuteScalarAsync<long>(
                 "SELECT COUNT(*) FROM instance_history WHERE group_id = @groupId AND status = @status AND created_at >= @since",
                 new { groupId, status = InstanceStatus.UpdateGranted, since = since.ToUnixTimeMilliseconds() },
                 transaction);
+        }
 
         public Task<bool> AnyGrantAsync(string version) => AnyHistoryAsync(version, InstanceStatus.UpdateGranted);
 
-        private async Task<bool> AnyHistoryAsync(string version, string status) =>
-            await connection.ExecuteScalarAsync<long>(
+        private async Task<bool> AnyHistoryAsync(string version, string status)
+        {
+            await flush();
+            return await connection.ExecuteScalarAsync<long>(
                 "SELECT COUNT(*) FROM (SELECT 1 FROM instance_history WHERE group_id = @groupId AND update_version = @version AND status = @status LIMIT 1) AS found",
                 new { groupId, version, status },
                 transaction) > 0;
+        }
     }
 }

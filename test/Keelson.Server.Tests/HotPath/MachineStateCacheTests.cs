@@ -60,6 +60,24 @@ public sealed class MachineStateCacheTests
     }
 
     [Fact]
+    public void Pruned_machines_are_forgotten_and_the_others_kept()
+    {
+        var cache = new MachineStateCache(_time, TimeSpan.FromMinutes(10), 100);
+        cache.Written(Row(InstanceStatus.Complete));
+        var kept = Row(InstanceStatus.Complete);
+        kept.MachineId = "m2";
+        cache.Written(kept);
+        var readStarted = cache.StartRead();
+
+        cache.Remove("app", ["m1"]);
+        // A read that started before the prune may have found m1's deleted row: it is not kept.
+        cache.Remember("app", "m1", MachineState.Of(Row(InstanceStatus.Complete)), readStarted);
+
+        Assert.Null(cache.Find("app", "m1"));
+        Assert.Equal(InstanceStatus.Complete, cache.Find("app", "m2")!.Status);
+    }
+
+    [Fact]
     public void A_clear_forgets_every_machine_and_reads_from_before_it()
     {
         var cache = new MachineStateCache(_time, TimeSpan.FromMinutes(10), 100);

@@ -1,3 +1,5 @@
+using Dapper;
+using Keelson.Server.Storage;
 using Keelson.Server.Updates;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -49,5 +51,58 @@ public sealed class RoutineCheckTests : IAsyncLifetime
         Assert.Equal("127.0.0.1", second.Ip);
         Assert.Equal(first.FirstSeenAt, second.FirstSeenAt);
         Assert.Equal(first.LastCheckAt + TimeSpan.FromMinutes(45), second.LastCheckAt);
+    }
+
+    [Fact]
+    public async Task Reads_of_many_machines_at_once_answer_each_machine_with_its_own_state()
+    {
+        // Granted machines (a row each) and machines never seen, read all at once: the reads share statements.
+        await _server.PublishAsync("2606.0.0");
+        await _server.SetChannelAsync("stable", "2606.0.0");
+        var granted = Enumerable.Range(0, 40).Select(i => $"granted-{i:D3}").ToList();
+        await Task.WhenAll(granted.Select(id => _server.CheckAsync(id, "2605.10.0")));
+        var unknown = Enumerable.Range(0, 160).Select(i => $"unknown-{i:D3}").ToList();
+
+        var reader = _server.Services.GetRequiredService<MachineStateReader>();
+        var states = await Task.WhenAll(granted.Concat(unknown).Select(id => reader.ReadAsync(TestServer.CoreOsApp, id, CancellationToken.None)));
+
+        Assert.All(states.Take(granted.Count), state =>
+        {
+            Assert.Equal(InstanceStatus.UpdateGranted, state.Status);
+            Assert.Equal("2606.0.0", state.UpdateVersion);
+        });
+        Assert.All(states.Skip(granted.Count), state => Assert.Same(MachineState.Unknown, state));
+        Assert.Same(MachineState.Unknown, await reader.ReadAsync("another-app", granted[0], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Checks_of_one_machine_in_one_transaction_each_see_the_one_before()
+    {
+        await _server.PublishAsync("2606.0.0");
+        await _server.SetChannelAsync("stable", "2606.0.0");
+        var database = _server.Services.GetRequiredService<Database>();
+
+        // Hold the store's writer, so that the checks queue: one other machine's check takes the next transaction
+        // alone, and the two checks of machine "twice" go into the one after it, together.
+        var holding = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var holder = database.WriteAsync(async (_, _) => { holding.SetResult(); await release.Task; return 0; }, CancellationToken.None);
+        await holding.Task;
+        var other = _server.CheckAsync("other", "2605.10.0");
+        await Task.Delay(500);
+        var twice = Task.WhenAll(_server.CheckAsync("twice", "2605.10.0"), _server.CheckAsync("twice", "2605.10.0"));
+        await Task.Delay(500);
+        release.SetResult();
+        await holder;
+        await other;
+        var answers = await twice;
+
+        // Both are offered the update (the second keeps the first's grant); granted once, not twice.
+        Assert.All(answers, answer => Assert.Equal("ok", answer.Element("updatecheck")!.Attribute("status")!.Value));
+        var grants = await database.ReadAsync(
+            connection => connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM instance_history WHERE machine_id = 'twice' AND status = 'UpdateGranted'"),
+            CancellationToken.None);
+        Assert.Equal(1, grants);
     }
 }
