@@ -47,6 +47,15 @@ internal static class CliParsing
         return option;
     }
 
+    /// <summary><c>--machine-trust</c>: which machines' reports may move a rollout, among <paramref name="modes"/>.</summary>
+    public static Option<string> MachineTrustOption(string description, params Keelson.Server.Trust.MachineTrustMode[] modes) =>
+        AcceptOnly(new Option<string>("--machine-trust") { Description = description, DefaultValueFactory = _ => "any" },
+            [.. modes.Select(mode => mode.ToString().ToLowerInvariant())]);
+
+    /// <summary>The mode a <see cref="MachineTrustOption"/> value names.</summary>
+    public static Keelson.Server.Trust.MachineTrustMode MachineTrust(string? word) =>
+        Enum.Parse<Keelson.Server.Trust.MachineTrustMode>(word ?? "any", ignoreCase: true);
+
     public static void ValidateHttpUrl(OptionResult result, string name)
     {
         var text = result.GetValueOrDefault<string>();

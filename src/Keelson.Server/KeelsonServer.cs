@@ -59,6 +59,7 @@ public static class KeelsonServer
         builder.Services.AddSingleton<MachineStateReader>();
         builder.Services.AddSingleton<InstanceTouches>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceTouches>());
+        builder.Services.AddSingleton(services => new Trust.MachineTrust(options.MachineTrust, services.GetService<Trust.IMachineTokens>()));
         builder.Services.AddSingleton<UpdateService>();
         builder.Services.AddSingleton<CatalogService>();
         builder.Services.AddSingleton<GroupService>();

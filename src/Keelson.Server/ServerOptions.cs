@@ -24,6 +24,9 @@ public sealed class ServerOptions
     /// <summary>The admin API's bearer token; when null it is read from or generated into DATA/admin-token.</summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>Which machines' reports may move a rollout; see <see cref="Trust.MachineTrust"/>.</summary>
+    public Trust.MachineTrustMode MachineTrust { get; set; } = Trust.MachineTrustMode.Any;
+
     /// <summary>The largest payload an upload may carry.</summary>
     public long MaxPayloadBytes { get; set; } = 16L << 30;
 

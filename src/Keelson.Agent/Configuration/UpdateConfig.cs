@@ -7,7 +7,10 @@ namespace Keelson.Agent.Configuration;
 /// The agent's configuration, read from CoreOS-style <c>update.conf</c> files (see <see cref="UpdateConfigReader"/>).
 /// </summary>
 /// <param name="Group">The group (channel) the machine follows: Omaha's <c>track</c>.</param>
-/// <param name="Server">The Omaha endpoint; null when <c>SERVER=disabled</c> (no checks, but boots are still marked good).</param>
+/// <param name="Server">
+/// The Omaha endpoint; null when <c>SERVER=disabled</c> (no checks, but boots are still marked good). Its user
+/// information, if any, is the machine token (<see cref="UrlCredentials"/>).
+/// </param>
 /// <param name="RebootStrategy">What to do once an update is installed.</param>
 /// <param name="RebootWindows">When reboots may happen (none: any time), in their time zone.</param>
 /// <param name="Locks">Where the reboot lock of the locking strategies lives.</param>
@@ -35,6 +38,9 @@ public sealed record UpdateConfig(
     public const string DefaultRebootCommand = "systemctl reboot";
 
     public bool CheckingEnabled => Server is not null;
+
+    /// <summary>The server as logs and status show it: without the credentials its URL may carry.</summary>
+    public string ServerShown => Server is null ? "disabled" : UrlCredentials.Of(Server).Url.ToString();
 
     /// <summary>Where the choice of the slot to boot lives (<c>KEELSON_BOOT_BACKEND</c>, default gptprio).</summary>
     public BootBackendKind BootBackend { get; init; } = BootBackendKind.Gptprio;

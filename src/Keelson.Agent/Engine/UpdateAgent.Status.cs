@@ -27,7 +27,7 @@ public sealed partial class UpdateAgent
         var details = new List<KeyValuePair<string, string>>
         {
             new("GROUP", _config?.Group ?? ""),
-            new("SERVER", _config?.Server?.ToString() ?? "disabled"),
+            new("SERVER", _config?.ServerShown ?? "disabled"),
             new("REBOOT_STRATEGY", _config is null ? "" : _config.RebootStrategy.Name()),
             new("REBOOT_DECISION", _decision),
             new("BOOT_BACKEND", _backend?.Kind.Name() ?? ""),

@@ -144,7 +144,7 @@ public sealed partial class UpdateAgent
         _saved = _store.Load();
         _facts = await _host.ReadFactsAsync(cancellationToken);
         _backend = OpenBackend(_config);
-        LogStarted(_facts.Booted.Label(), _facts.Release.Version, _config.Group, _config.Server?.ToString() ?? "disabled", _config.RebootStrategy.Name());
+        LogStarted(_facts.Booted.Label(), _facts.Release.Version, _config.Group, _config.ServerShown, _config.RebootStrategy.Name());
         if (_saved.AlephVersion is null)
         {
             Save(s => s with { AlephVersion = _facts.Release.Version });
@@ -428,7 +428,7 @@ public sealed partial class UpdateAgent
             return;
         }
 
-        LogReloaded(config.Group, config.Server?.ToString() ?? "disabled", config.RebootStrategy.Name());
+        LogReloaded(config.Group, config.ServerShown, config.RebootStrategy.Name());
         switch (_state)
         {
             case EngineState.UpdateInstalled or EngineState.WaitingForReboot:

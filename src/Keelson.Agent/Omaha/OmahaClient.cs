@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Keelson.Coordination;
 using Keelson.Omaha;
 
 namespace Keelson.Agent.Omaha;
@@ -8,8 +9,11 @@ namespace Keelson.Agent.Omaha;
 /// Speaks Omaha to the update service exactly as update_engine does: update checks that carry the 3/2 event
 /// with the previous version (or 3/0 errorcode 44 after a rollback), and stand-alone progress events.
 /// </summary>
+/// <remarks>Credentials in the server URL (<c>https://m:TOKEN@host/v1/update/</c>) are sent as basic authentication, as curl sends them.</remarks>
 public sealed class OmahaClient(HttpClient http, Uri server)
 {
+    private readonly UrlCredentials _server = UrlCredentials.Of(server);
+
     /// <summary>The CoreOS / Flatcar application id, as update_engine sends it.</summary>
     public const string AppId = "{e96281a6-d1af-4bde-9a0a-97b76e56dc57}";
 
@@ -79,18 +83,20 @@ public sealed class OmahaClient(HttpClient http, Uri server)
             ]);
         using var content = new ByteArrayContent(OmahaRequestWriter.Write(request));
         content.Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "UTF-8" };
+        using var message = new HttpRequestMessage(HttpMethod.Post, _server.Url) { Content = content };
+        _server.Apply(message);
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsync(server, content, cancellationToken);
+            response = await http.SendAsync(message, cancellationToken);
         }
         catch (HttpRequestException e)
         {
-            throw new UpdateEngineException($"cannot reach the update server at {server}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"cannot reach the update server at {_server.Url}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new UpdateEngineException($"the update server at {server} did not answer in time", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"the update server at {_server.Url} did not answer in time", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
 
         using (response)

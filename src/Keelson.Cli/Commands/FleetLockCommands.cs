@@ -61,10 +61,13 @@ internal static class FleetLockCommands
         var keyFile = new Option<string>("--etcd-keyfile") { Description = "PEM private key of --etcd-certfile" };
         var username = new Option<string>("--etcd-username") { Description = "etcd user, when etcd's authentication is enabled (with --etcd-password)" };
         var password = new Option<string>("--etcd-password") { Description = "password of --etcd-username" };
+        var machineTrust = CliParsing.MachineTrustOption(
+            "whose requests may take or free a slot: any, or certificate (mTLS; the client certificate's CN must be the id)",
+            Keelson.Server.Trust.MachineTrustMode.Any, Keelson.Server.Trust.MachineTrustMode.Certificate);
 
         var command = new Command("serve", "serve FleetLock from semaphores in etcd (Airlock's keys); any number of replicas may share one etcd")
         {
-            listen, etcd, slots, groupSlots, caFile, certFile, keyFile, username, password,
+            listen, etcd, slots, groupSlots, caFile, certFile, keyFile, username, password, machineTrust,
         };
         command.Validators.Add(result =>
         {
@@ -99,6 +102,7 @@ internal static class FleetLockCommands
                     Password = parse.GetValue(password),
                 },
                 Slots = new FleetLockSlots(parse.GetValue(slots), overrides),
+                MachineTrust = CliParsing.MachineTrust(parse.GetValue(machineTrust)),
             };
             foreach (var address in parse.GetValue(listen)!)
             {

@@ -35,9 +35,14 @@ internal static class ServerCommand
             AllowMultipleArgumentsPerToken = false,
         };
 
+        var machineTrust = CliParsing.MachineTrustOption(
+            "whose reports may move a rollout (status, update and reboot slots): any; token (a machine token as the URL's "
+            + "password or a bearer token); certificate (mTLS; the client certificate's CN must be the machine id)",
+            Keelson.Server.Trust.MachineTrustMode.Any, Keelson.Server.Trust.MachineTrustMode.Token, Keelson.Server.Trust.MachineTrustMode.Certificate);
+
         var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API, dashboard)")
         {
-            data, database, listen, publicUrl, tokenFile, retention, trustedProxy,
+            data, database, listen, publicUrl, tokenFile, retention, trustedProxy, machineTrust,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -48,6 +53,7 @@ internal static class ServerCommand
                 PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
                 AdminToken = ReadToken(parse.GetValue(tokenFile)),
                 InstanceRetention = Keelson.Coordination.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
+                MachineTrust = CliParsing.MachineTrust(parse.GetValue(machineTrust)),
             };
             foreach (var address in parse.GetValue(listen)!)
             {

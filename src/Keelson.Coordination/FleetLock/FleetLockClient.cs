@@ -16,12 +16,16 @@ public sealed class FleetLockClient : IRebootLock
     private const int MaxErrorBodyBytes = 16 * 1024;
 
     private readonly HttpClient _http;
+    private readonly UrlCredentials _credentials;
     private readonly Uri _preReboot;
     private readonly Uri _steadyState;
 
     /// <summary>A client of the server at <paramref name="baseUrl"/> (which may have a path) for <paramref name="group"/>.</summary>
     /// <param name="http">Sends the requests; its timeout bounds each one.</param>
-    /// <param name="baseUrl">An http(s) URL, e.g. <c>https://fleetlock.example.com/base</c>.</param>
+    /// <param name="baseUrl">
+    /// An http(s) URL, e.g. <c>https://fleetlock.example.com/base</c>; credentials in it
+    /// (<c>https://m:TOKEN@host</c>) are sent as basic authentication and never shown.
+    /// </param>
     /// <param name="group">The reboot group, matching <c>^[a-zA-Z0-9.-]+$</c>; Zincati's default is <c>default</c>.</param>
     public FleetLockClient(HttpClient http, Uri baseUrl, string group = FleetLockProtocol.DefaultGroup)
     {
@@ -38,6 +42,8 @@ public sealed class FleetLockClient : IRebootLock
         }
 
         _http = http;
+        _credentials = UrlCredentials.Of(baseUrl);
+        baseUrl = _credentials.Url;
         BaseUrl = baseUrl;
         Group = group;
         _preReboot = FleetLockProtocol.EndpointUrl(baseUrl, FleetLockOperation.PreReboot);
@@ -82,6 +88,7 @@ public sealed class FleetLockClient : IRebootLock
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.Add(FleetLockProtocol.HeaderName, FleetLockProtocol.HeaderValue);
+        _credentials.Apply(request);
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -111,6 +118,7 @@ public sealed class FleetLockClient : IRebootLock
         {
             FleetLockErrorKinds.InvalidClientIdentity => " (the server refused this client's id or group)",
             FleetLockErrorKinds.UnknownGroup => " (the server is not configured for this group)",
+            FleetLockErrorKinds.UntrustedClient => " (the server requires a machine token in the URL, or a client certificate naming this machine)",
             _ => "",
         };
         return new RebootLockException($"the FleetLock server at {url} answered {Status(status)}: {error?.Kind}: {error?.Value}{hint}");

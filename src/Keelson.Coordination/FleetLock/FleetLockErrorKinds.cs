@@ -18,6 +18,9 @@ public static class FleetLockErrorKinds
     /// <summary>Airlock's answer for a group it is not configured for; Keelson servers accept every valid group.</summary>
     public const string UnknownGroup = "unknown_group";
 
+    /// <summary>403: the request may not act for the machine it names (the server requires a token or certificate).</summary>
+    public const string UntrustedClient = "untrusted_client";
+
     /// <summary>503: the server's store (etcd, its database) failed; asking again may help.</summary>
     public const string StoreFailed = "lock_store_failed";
 

@@ -9,7 +9,8 @@ namespace Keelson.Coordination.FleetLock;
 /// </summary>
 /// <remarks>
 /// Answers: 200 when the slot is held (also when it was already) or released (also when none was held);
-/// 400 <c>invalid_client_identity</c> for a bad header, body, id or group; 409 <c>failed_lock_semaphore_full</c>
+/// 400 <c>invalid_client_identity</c> for a bad header, body, id or group; 403 <c>untrusted_client</c> for a sender
+/// that may not act for the machine it names; 409 <c>failed_lock_semaphore_full</c>
 /// when every slot is held; 503 <c>lock_store_failed</c> when the store failed.
 /// </remarks>
 public sealed class FleetLockService(IFleetLockStore store)
@@ -18,13 +19,20 @@ public sealed class FleetLockService(IFleetLockStore store)
 
     /// <summary>
     /// Handles one request as received: the <c>fleet-lock-protocol</c> header's value (null when absent) and the body.
-    /// Nothing is changed unless the request is valid.
+    /// Nothing is changed unless the request is valid and <paramref name="refusal"/> (given the machine id the request
+    /// names) finds no reason why its sender may not act for that machine.
     /// </summary>
-    public Task<FleetLockResponse> HandleAsync(FleetLockOperation operation, string? protocolHeader, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public Task<FleetLockResponse> HandleAsync(
+        FleetLockOperation operation, string? protocolHeader, ReadOnlyMemory<byte> body, Func<string, string?>? refusal, CancellationToken cancellationToken)
     {
         if (!FleetLockRequest.TryParse(protocolHeader, body, out var request, out var error))
         {
             return Task.FromResult(FleetLockResponse.Failure(FleetLockResponse.BadRequest, error));
+        }
+
+        if (refusal?.Invoke(request.Id) is { } reason)
+        {
+            return Task.FromResult(FleetLockResponse.Failure(FleetLockResponse.Forbidden, new FleetLockError(FleetLockErrorKinds.UntrustedClient, reason)));
         }
 
         return ExecuteAsync(operation, request, cancellationToken);

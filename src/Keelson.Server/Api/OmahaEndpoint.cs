@@ -1,6 +1,7 @@
 using System.Buffers;
 using Keelson.Omaha;
 using Keelson.Server.Metrics;
+using Keelson.Server.Trust;
 using Keelson.Server.Updates;
 using Microsoft.AspNetCore.Http;
 
@@ -9,7 +10,7 @@ namespace Keelson.Server.Api;
 /// <summary><c>POST /v1/update/</c>: the Omaha endpoint machines check in at.</summary>
 internal static class OmahaEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, UpdateService updates, ServerMetrics metrics)
+    public static async Task HandleAsync(HttpContext context, UpdateService updates, MachineTrust trust, ServerMetrics metrics)
     {
         var request = context.Request;
         var response = context.Response;
@@ -40,7 +41,8 @@ internal static class OmahaEndpoint
             {
                 var omahaRequest = OmahaRequestReader.Read(buffer.AsSpan(0, length));
                 metrics.Received(omahaRequest);
-                answer = await updates.HandleAsync(omahaRequest, context.Connection.RemoteIpAddress?.ToString() ?? "", cancellationToken);
+                var caller = await trust.IdentifyAsync(context, cancellationToken);
+                answer = await updates.HandleAsync(omahaRequest, context.Connection.RemoteIpAddress?.ToString() ?? "", caller, cancellationToken);
             }
             catch (Exception e) when (e is not (OmahaFormatException or OperationCanceledException))
             {

@@ -2,6 +2,7 @@ using System.Buffers;
 using Keelson.Coordination.FleetLock;
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
+using Keelson.Server.Trust;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,20 +24,21 @@ internal static partial class FleetLockEndpoints
         ArgumentNullException.ThrowIfNull(app);
         var store = app.Services.GetRequiredService<SqlFleetLockStore>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockEndpoints).FullName!);
-        MapProtocol(app, new FleetLockService(store), logger);
+        MapProtocol(app, new FleetLockService(store), app.Services.GetRequiredService<MachineTrust>(), logger);
         MapAdmin(app, store, adminToken, logger);
     }
 
-    /// <summary>The two protocol endpoints over <paramref name="service"/>.</summary>
-    public static void MapProtocol(IEndpointRouteBuilder endpoints, FleetLockService service, ILogger logger)
+    /// <summary>The two protocol endpoints over <paramref name="service"/>, for the machines <paramref name="trust"/> believes.</summary>
+    public static void MapProtocol(IEndpointRouteBuilder endpoints, FleetLockService service, MachineTrust trust, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(logger);
         var metrics = endpoints.ServiceProvider.GetRequiredService<FleetLockMetrics>();
-        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, metrics, logger))
+        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, trust, metrics, logger))
             .WithSummary("FleetLock: take a reboot slot (recursive); header fleet-lock-protocol: true");
-        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, metrics, logger))
+        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, trust, metrics, logger))
             .WithSummary("FleetLock: release the reboot slot if held; header fleet-lock-protocol: true");
     }
 
@@ -97,7 +99,8 @@ internal static partial class FleetLockEndpoints
     private static CatalogError? CheckGroup(string group) =>
         FleetLockProtocol.IsValidGroup(group, out var error) ? null : CatalogError.Invalid("group", error);
 
-    private static async Task HandleAsync(HttpContext context, FleetLockOperation operation, FleetLockService service, FleetLockMetrics metrics, ILogger logger)
+    private static async Task HandleAsync(
+        HttpContext context, FleetLockOperation operation, FleetLockService service, MachineTrust trust, FleetLockMetrics metrics, ILogger logger)
     {
         var request = context.Request;
         var header = request.Headers.TryGetValue(FleetLockProtocol.HeaderName, out var values) ? values.ToString() : null;
@@ -110,7 +113,9 @@ internal static partial class FleetLockEndpoints
                 ? FleetLockProtocol.MaxBodyBytes + 1
                 : await request.Body.ReadAtLeastAsync(buffer.AsMemory(0, FleetLockProtocol.MaxBodyBytes + 1),
                     FleetLockProtocol.MaxBodyBytes + 1, throwOnEndOfStream: false, context.RequestAborted);
-            answer = await service.HandleAsync(operation, header, buffer.AsMemory(0, length), context.RequestAborted);
+            var caller = await trust.IdentifyAsync(context, context.RequestAborted);
+            answer = await service.HandleAsync(operation, header, buffer.AsMemory(0, length),
+                trust.Mode == MachineTrustMode.Any ? null : id => trust.Refusal(caller, id), context.RequestAborted);
         }
         catch (Exception e) when (e is not (OperationCanceledException or BadHttpRequestException))
         {
@@ -149,7 +154,7 @@ internal static partial class FleetLockEndpoints
             case { Error.Kind: FleetLockErrorKinds.SemaphoreFull }:
                 LogRefused(logger, answer.Summary);
                 break;
-            case { Error.Kind: FleetLockErrorKinds.InvalidClientIdentity }:
+            case { Error.Kind: FleetLockErrorKinds.InvalidClientIdentity or FleetLockErrorKinds.UntrustedClient }:
                 LogInvalid(logger, FleetLockProtocol.Path(operation), answer.Summary);
                 break;
             case { Error.Kind: FleetLockErrorKinds.StoreFailed }:

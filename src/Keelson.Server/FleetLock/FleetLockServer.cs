@@ -33,6 +33,7 @@ public static partial class FleetLockServer
     /// answered, FleetLock requests get 503 <c>lock_store_failed</c> at once.
     /// </summary>
     /// <exception cref="RebootLockException">The etcd settings are wrong (an endpoint, a certificate file).</exception>
+    /// <exception cref="ArgumentException">Machines are to be trusted by token, which this server does not keep.</exception>
     public static WebApplication Build(FleetLockServerOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -73,7 +74,7 @@ public static partial class FleetLockServer
                 return Results.Text($"{e.Message}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });
-        FleetLockEndpoints.MapProtocol(app, new FleetLockService(starting), logger);
+        FleetLockEndpoints.MapProtocol(app, new FleetLockService(starting), new Trust.MachineTrust(options.MachineTrust, tokens: null), logger);
         app.MapKeelsonMetrics();
         app.Lifetime.ApplicationStopped.Register(etcd.Dispose);
         return app;

@@ -15,6 +15,12 @@ public sealed class FleetLockServerOptions
     /// <summary>The etcd cluster that holds the semaphores, shared by every replica.</summary>
     public EtcdSettings? Etcd { get; set; }
 
+    /// <summary>
+    /// Which requests may take or free a machine's slot: any, or only those whose client certificate names the machine
+    /// (<see cref="Trust.MachineTrustMode.Certificate"/>). This server keeps no tokens.
+    /// </summary>
+    public Trust.MachineTrustMode MachineTrust { get; set; } = Trust.MachineTrustMode.Any;
+
     /// <summary>The slots of each group: one reboot at a time unless configured otherwise.</summary>
     public FleetLockSlots Slots { get; set; } = new(1);
 }

@@ -28,6 +28,9 @@ public static class HoldReasons
     /// <summary>The machine's track names no group or channel.</summary>
     public const string NoGroup = "no_group";
 
+    /// <summary>The request may not act for the machine (<c>--machine-trust</c>): it is never granted an update.</summary>
+    public const string Untrusted = "untrusted";
+
     /// <summary>Every reason, for tests and dashboards.</summary>
-    public static IReadOnlyList<string> All { get; } = [Paused, OutsideWindow, Ramp, SafeMode, RateLimit, RolledBack, NoGroup];
+    public static IReadOnlyList<string> All { get; } = [Paused, OutsideWindow, Ramp, SafeMode, RateLimit, RolledBack, NoGroup, Untrusted];
 }

@@ -6,6 +6,7 @@ using Keelson.Server.Metrics;
 using Keelson.Server.Payloads;
 using Keelson.Server.Rollout;
 using Keelson.Server.Storage;
+using Keelson.Server.Trust;
 using Microsoft.Extensions.Logging;
 
 namespace Keelson.Server.Updates;
@@ -37,12 +38,14 @@ public sealed partial class UpdateService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<UpdateService> _logger;
     private readonly ServerMetrics _metrics;
+    private readonly MachineTrust _trust;
     private readonly GroupCommit<StatusCheck, (OmahaAppResponse Response, CheckContext? Check)> _commits;
 
     public UpdateService(
         Database database, GroupCache groups, MachineStateCache machines, MachineStateReader reader, InstanceTouches touches, PayloadUrls urls, ServerMetrics metrics,
-        TimeProvider time, ILogger<UpdateService> logger)
+        MachineTrust trust, TimeProvider time, ILogger<UpdateService> logger)
     {
+        _trust = trust;
         _metrics = metrics;
         _database = database;
         _groups = groups;
@@ -59,7 +62,8 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// <summary>Transactions that committed the checks of more than one machine.</summary>
     public long SharedCommits => _commits.SharedBatches;
 
-    public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, CancellationToken cancellationToken)
+    /// <summary>Answers a request from <paramref name="clientIp"/> that proved <paramref name="caller"/> (see <see cref="MachineTrust"/>).</summary>
+    public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, MachineCaller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Every app is checked before any is recorded, so a bad request changes nothing.
@@ -67,7 +71,8 @@ public sealed partial class UpdateService : IAsyncDisposable
         var apps = new List<OmahaAppResponse>(request.Apps.Count);
         for (var i = 0; i < request.Apps.Count; i++)
         {
-            apps.Add(await HandleAppAsync(request.Apps[i], machineIds[i], clientIp, cancellationToken));
+            var refusal = _trust.Refusal(caller, machineIds[i]);
+            apps.Add(await HandleAppAsync(request.Apps[i], machineIds[i], clientIp, refusal, cancellationToken));
         }
 
         var now = _time.GetUtcNow();
@@ -78,7 +83,9 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// The app is looked up by its normalized id but answered with the id exactly as the client spelled it: clients
     /// such as go-omaha's find their app in the answer by exact id and count a missing one as an invalid answer.
     /// </remarks>
-    private async Task<OmahaAppResponse> HandleAppAsync(OmahaAppRequest app, string machineId, string clientIp, CancellationToken cancellationToken)
+    /// <param name="refusal">Why the request may not act for the machine (<see cref="MachineTrust.Refusal"/>); null when it may.</param>
+    private async Task<OmahaAppResponse> HandleAppAsync(
+        OmahaAppRequest app, string machineId, string clientIp, string? refusal, CancellationToken cancellationToken)
     {
         var appId = app.NormalizedAppId;
         var view = await _groups.GetAsync(appId, app.Track ?? "", cancellationToken);
@@ -88,7 +95,7 @@ public sealed partial class UpdateService : IAsyncDisposable
             // it within the cache's second: a request with events is then judged from the machine's row.
             var cached = app.Events.Count == 0 || _machines.OwnsStore ? _machines.Find(appId, machineId) : null;
             var state = cached ?? await ReadStateAsync(appId, machineId, cancellationToken);
-            if (IsRoutine(app, state, view))
+            if (IsRoutine(app, state, view, trusted: refusal is null))
             {
                 var now = _time.GetUtcNow();
                 var seen = new InstanceRow
@@ -108,7 +115,7 @@ public sealed partial class UpdateService : IAsyncDisposable
             }
         }
 
-        return await HandleInTransactionAsync(app, appId, machineId, clientIp, cancellationToken);
+        return await HandleInTransactionAsync(new StatusCheck(app, appId, machineId, clientIp, refusal), cancellationToken);
     }
 
     private async Task<MachineState> ReadStateAsync(string appId, string machineId, CancellationToken cancellationToken)
@@ -129,10 +136,10 @@ public sealed partial class UpdateService : IAsyncDisposable
 
     /// <summary>
     /// A request that changes nothing but when the machine was last seen: its events cannot move it (it holds
-    /// no grant), it is not held back, and its group has nothing newer for it.
+    /// no grant, or the request is not trusted to act for it), it is not held back, and its group has nothing newer for it.
     /// </summary>
-    private static bool IsRoutine(OmahaAppRequest app, MachineState stored, GroupView view) =>
-        !(app.Events.Count > 0 && (InstanceStatus.IsInProgress(stored.Status) || app.Events.Any(e => IsRollbackAfterFailure(stored, e))))
+    private static bool IsRoutine(OmahaAppRequest app, MachineState stored, GroupView view, bool trusted) =>
+        !(trusted && app.Events.Count > 0 && (InstanceStatus.IsInProgress(stored.Status) || app.Events.Any(e => IsRollbackAfterFailure(stored, e))))
         && (!app.UpdateCheck
             || (stored.Status != InstanceStatus.OnHold && !(view.Package is { } package && OmahaVersion.IsNewer(package.Version, app.Version))));
 
@@ -141,19 +148,18 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// other such requests, see <see cref="GroupCommit{TWork, TResult}"/>) that re-reads everything it decides on,
     /// and answered after it commits.
     /// </summary>
-    private async Task<OmahaAppResponse> HandleInTransactionAsync(
-        OmahaAppRequest app, string appId, string machineId, string clientIp, CancellationToken cancellationToken)
+    private async Task<OmahaAppResponse> HandleInTransactionAsync(StatusCheck work, CancellationToken cancellationToken)
     {
         OmahaAppResponse response;
         CheckContext? check;
         try
         {
-            (response, check) = await _commits.RunAsync(new StatusCheck(app, appId, machineId, clientIp), cancellationToken);
+            (response, check) = await _commits.RunAsync(work, cancellationToken);
         }
         catch (Exception)
         {
             // Whether it committed is unknown (a cancelled wait, say): the next request reads the row.
-            _machines.Forget(appId, machineId);
+            _machines.Forget(work.AppId, work.MachineId);
             throw;
         }
 
@@ -163,7 +169,7 @@ public sealed partial class UpdateService : IAsyncDisposable
             LogOutcome(check);
         }
 
-        CountOutcome(app, check, response);
+        CountOutcome(work.App, check, response);
         return response;
     }
 
@@ -176,13 +182,13 @@ public sealed partial class UpdateService : IAsyncDisposable
     /// <summary>Rollouts (group id, version) with a committed grant: the "rollout started" question is asked once.</summary>
     private readonly ConcurrentDictionary<(string GroupId, string Version), bool> _startedRollouts = new();
 
-    /// <summary>One app's request that may change its machine's status.</summary>
-    private sealed record StatusCheck(OmahaAppRequest App, string AppId, string MachineId, string ClientIp);
+    /// <summary>One app's request that may change its machine's status; <paramref name="Refusal"/> says why it may not.</summary>
+    private sealed record StatusCheck(OmahaAppRequest App, string AppId, string MachineId, string ClientIp, string? Refusal);
 
     private async Task<(OmahaAppResponse, CheckContext?)> RunCheckAsync(
         DbConnection connection, DbTransaction transaction, StatusCheck work, BatchMemo memo)
     {
-        var (app, appId, machineId, clientIp) = work;
+        var (app, appId, machineId, clientIp, refusal) = work;
         // Groups change only by this transaction's units (a halt, which forgets every memo) or by others' commits,
         // which this transaction would not see anyway: one read per track is enough.
         var viewKey = (appId, Track: app.Track ?? "");
@@ -212,7 +218,8 @@ public sealed partial class UpdateService : IAsyncDisposable
         var now = _time.GetUtcNow();
         var writes = memo.Part<CheckWrites>();
         var check = new CheckContext(connection, transaction, memo, app, view, now, writes.Rows[(appId, machineId)], clientIp, appId, machineId);
-        foreach (var omahaEvent in app.Events)
+        // A request that may not act for its machine reports nothing that counts: its events are acknowledged and dropped.
+        foreach (var omahaEvent in refusal is null ? app.Events : [])
         {
             ApplyEvent(check, omahaEvent);
         }
@@ -220,7 +227,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         OmahaUpdateCheckResponse? updateCheck = null;
         if (app.UpdateCheck)
         {
-            updateCheck = await CheckForUpdateAsync(check, CancellationToken.None);
+            updateCheck = await CheckForUpdateAsync(check, refusal, CancellationToken.None);
         }
 
         writes.Record(check.Instance, check.History, check.Activity);
@@ -420,7 +427,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         }
     }
 
-    private async Task<OmahaUpdateCheckResponse> CheckForUpdateAsync(CheckContext check, CancellationToken cancellationToken)
+    private async Task<OmahaUpdateCheckResponse> CheckForUpdateAsync(CheckContext check, string? refusal, CancellationToken cancellationToken)
     {
         var instance = check.Instance;
         var view = check.View;
@@ -439,6 +446,13 @@ public sealed partial class UpdateService : IAsyncDisposable
                 check.SetStatus(InstanceStatus.Undefined, null);
             }
 
+            return NoUpdate;
+        }
+
+        if (refusal is not null)
+        {
+            // Never granted, so never counted in a limit; a machine that holds a grant keeps it and its status.
+            check.Hold(HoldReasons.Untrusted, refusal, keepStatus: InstanceStatus.IsInProgress(instance.Status));
             return NoUpdate;
         }
 
@@ -551,10 +565,13 @@ public sealed partial class UpdateService : IAsyncDisposable
         /// <summary>Why this check held the machine back (one of <see cref="HoldReasons"/>), if it did.</summary>
         public string? HeldFor { get; private set; }
 
-        public void Hold(string kind, string reason)
+        public void Hold(string kind, string reason, bool keepStatus = false)
         {
             HeldFor = kind;
-            SetStatus(InstanceStatus.OnHold, reason);
+            if (!keepStatus)
+            {
+                SetStatus(InstanceStatus.OnHold, reason);
+            }
         }
 
         /// <summary>Sets the status; a change of status (not of reason alone) goes into the history.</summary>

@@ -129,7 +129,7 @@ public sealed class FleetLockClientTests : IAsyncDisposable
         _server.Handler = async request =>
         {
             var operation = request.Path == FleetLockProtocol.PreRebootPath ? FleetLockOperation.PreReboot : FleetLockOperation.SteadyState;
-            var response = await service.HandleAsync(operation, request.ProtocolHeader, Encoding.UTF8.GetBytes(request.Body), CancellationToken.None);
+            var response = await service.HandleAsync(operation, request.ProtocolHeader, Encoding.UTF8.GetBytes(request.Body), refusal: null, CancellationToken.None);
             return (response.StatusCode, response.Body ?? "");
         };
         var client = Client();

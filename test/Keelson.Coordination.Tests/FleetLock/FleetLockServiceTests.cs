@@ -11,12 +11,30 @@ public sealed class FleetLockServiceTests
 
     private Task<FleetLockResponse> PostAsync(FleetLockOperation operation, string id, string group = "default", string? header = "true") =>
         new FleetLockService(_store).HandleAsync(
-            operation, header, Encoding.UTF8.GetBytes($$$"""{"client_params":{"id":"{{{id}}}","group":"{{{group}}}"}}"""), CancellationToken.None);
+            operation, header, Encoding.UTF8.GetBytes($$$"""{"client_params":{"id":"{{{id}}}","group":"{{{group}}}"}}"""), refusal: null, CancellationToken.None);
 
     private static (string Kind, string Value) ErrorBody(FleetLockResponse response)
     {
         using var body = JsonDocument.Parse(response.Body!);
         return (body.RootElement.GetProperty("kind").GetString()!, body.RootElement.GetProperty("value").GetString()!);
+    }
+
+    [Theory]
+    [InlineData(FleetLockOperation.PreReboot)]
+    [InlineData(FleetLockOperation.SteadyState)]
+    public async Task A_sender_that_may_not_act_for_the_machine_is_refused_403_and_changes_nothing(FleetLockOperation operation)
+    {
+        await PostAsync(FleetLockOperation.PreReboot, "m1");
+        var body = Encoding.UTF8.GetBytes("""{"client_params":{"id":"m1","group":"default"}}""");
+        string? asked = null;
+
+        var response = await new FleetLockService(_store).HandleAsync(operation, "true", body,
+            id => (asked = id) == "m1" ? "not trusted: the client certificate is for 'm2', not for 'm1'" : null, CancellationToken.None);
+
+        Assert.Equal("m1", asked);
+        Assert.Equal(403, response.StatusCode);
+        Assert.Equal((FleetLockErrorKinds.UntrustedClient, "not trusted: the client certificate is for 'm2', not for 'm1'"), ErrorBody(response));
+        Assert.Equal(["m1"], _store.Holders("default"));
     }
 
     [Fact]
