@@ -15,7 +15,7 @@ namespace Keelson.Server.Tests;
 public sealed class TestServer : IAsyncDisposable
 {
     public const string CoreOsApp = "e96281a6-d1af-4bde-9a0a-97b76e56dc57";
-    public const string Token = "test-admin-token";
+    public const string Token = "4f1c9e27b8d03a65e2f7c4b19a8d6e3057c2b9f41e8a7d3c6b05f2e9a1d4c7b8";
 
     private readonly WebApplication _app;
 
