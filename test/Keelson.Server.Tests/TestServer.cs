@@ -90,6 +90,22 @@ public sealed class TestServer : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<GroupInfo>(Json))!;
     }
 
+    /// <summary>Creates a token through the admin API; returns its secret.</summary>
+    public async Task<string> CreateTokenAsync(string name, string role)
+    {
+        var response = await Http.PostAsJsonAsync("/api/tokens", new CreateTokenRequest(name, role));
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<CreatedToken>(Json))!.Secret;
+    }
+
+    /// <summary>A client that presents <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient ClientWith(string token)
+    {
+        var client = new HttpClient { BaseAddress = BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     public async Task<InstanceDetail> InstanceAsync(string machineId) =>
         (await Http.GetFromJsonAsync<InstanceDetail>($"{AppPath}/instances/{machineId}", Json))!;
 

@@ -18,13 +18,13 @@ public sealed partial class DashboardSessionTests : IAsyncLifetime
     private HttpClient Browser() =>
         new(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = _server.BaseUrl };
 
-    private static async Task<string> CsrfAsync(HttpClient browser, string page)
+    internal static async Task<string> CsrfAsync(HttpClient browser, string page)
     {
         var html = await browser.GetStringAsync(page);
         return CsrfField().Match(html) is { Success: true } match ? match.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no csrf field on {page}:\n{html}");
     }
 
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string token) =>
+    internal static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string token) =>
         await browser.PostAsync("/ui/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["csrf"] = await CsrfAsync(browser, "/signin"),
