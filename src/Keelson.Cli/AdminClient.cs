@@ -9,7 +9,7 @@ namespace Keelson.Cli;
 /// <summary>Talks to a running <c>keelson server</c>'s admin API.</summary>
 internal sealed class AdminClient(HttpClient http, bool hasToken)
 {
-    /// <summary>The variable the admin commands read the token from.</summary>
+    /// <summary>The variable the admin commands read the token from (a 403 then names the role the call needs).</summary>
     public const string TokenVariable = "KEELSON_TOKEN";
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
@@ -75,10 +75,11 @@ internal sealed class AdminClient(HttpClient http, bool hasToken)
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            const string where = "the server keeps its token in DATA/admin-token unless keelson server was given --admin-token-file or $KEELSON_ADMIN_TOKEN";
+            const string where = "use a token from keelson token create, or the server's admin token, which it keeps in DATA/admin-token "
+                + "unless keelson server was given --admin-token-file or $KEELSON_ADMIN_TOKEN";
             return hasToken
-                ? $"the server refused the admin token in ${TokenVariable} ({status}); {where}"
-                : $"no admin token: ${TokenVariable} is not set ({status}); set it to the server's admin token: {where}";
+                ? $"the server does not know the token in ${TokenVariable} (mistyped, revoked, or of another server) ({status}); {where}"
+                : $"no token: ${TokenVariable} is not set ({status}); {where}";
         }
 
         var text = await response.Content.ReadAsStringAsync(cancellationToken);

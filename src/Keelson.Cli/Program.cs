@@ -40,6 +40,7 @@ internal static class Program
             GroupCommands.Create(),
             InstanceCommands.Create(),
             ActivityCommands.Create(),
+            TokenCommands.Create(),
             CloudConfigCommands.Create(),
             DiskCommands.Create(),
             BootCommands.Create(),

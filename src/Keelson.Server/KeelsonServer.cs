@@ -37,7 +37,16 @@ public static class KeelsonServer
             throw;
         }
 
-        var adminToken = AdminToken.Resolve(options);
+        string adminToken;
+        try
+        {
+            adminToken = AdminToken.Resolve(options);
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -59,7 +68,7 @@ public static class KeelsonServer
         builder.Services.AddSingleton<MachineStateReader>();
         builder.Services.AddSingleton<InstanceTouches>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstanceTouches>());
-        builder.Services.AddSingleton(services => new Trust.MachineTrust(options.MachineTrust, services.GetService<Trust.IMachineTokens>()));
+        builder.Services.AddSingleton(services => new Trust.MachineTrust(options.MachineTrust, services.GetRequiredService<Security.TokenStore>()));
         builder.Services.AddSingleton<UpdateService>();
         builder.Services.AddSingleton<CatalogService>();
         builder.Services.AddSingleton<GroupService>();
@@ -68,7 +77,10 @@ public static class KeelsonServer
         builder.Services.AddHostedService(services => services.GetRequiredService<InstancePruner>());
         builder.Services.AddSingleton<RolloutQueries>();
         builder.Services.AddSingleton<FleetLock.SqlFleetLockStore>();
-        builder.Services.AddDashboard(options, adminToken);
+        builder.Services.AddSingleton(services => new Security.TokenStore(
+            database, time, adminToken, services.GetRequiredService<ILogger<Security.TokenStore>>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<Security.TokenStore>());
+        builder.Services.AddDashboard(options);
         builder.Services.AddSingleton<FleetCounts>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FleetCounts>());
         builder.Services.AddSingleton<FleetSampler>();
@@ -80,7 +92,7 @@ public static class KeelsonServer
         builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Keelson update service";
-            document.Info.Description = "Admin API (bearer token) and the Omaha endpoint POST /v1/update/.";
+            document.Info.Description = "Admin API (bearer token of a viewer, operator or admin) and the Omaha endpoint POST /v1/update/.";
             return Task.CompletedTask;
         }));
 
@@ -104,8 +116,8 @@ public static class KeelsonServer
         // Routing ignores a trailing slash: this serves both /v1/update/ and /v1/update.
         app.MapPost("/v1/update/", OmahaEndpoint.HandleAsync);
         app.MapMethods(PayloadUrls.Route, ["GET", "HEAD"], PayloadEndpoint.HandleAsync);
-        app.MapAdminApi(adminToken);
-        FleetLock.FleetLockEndpoints.Map(app, adminToken);
+        app.MapAdminApi();
+        FleetLock.FleetLockEndpoints.Map(app);
         app.MapDashboard();
         app.MapOpenApi();
         app.MapKeelsonMetrics();

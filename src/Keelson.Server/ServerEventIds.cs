@@ -11,6 +11,7 @@ internal static class ServerEventIds
     public const int InstanceCountFoldFailed = 6;
     public const int CatalogListenerLost = 7;
     public const int CatalogListenerRestored = 8;
+    public const int TokenListenerLost = 9;
 
     // What an operator follows in the log: the fleet's updates and the catalog's changes, at Information.
     public const int UpdateGranted = 10;
@@ -21,4 +22,12 @@ internal static class ServerEventIds
     public const int PackagePublished = 20;
     public const int ChannelMoved = 21;
     public const int Deleted = 22;
+
+    // Tokens: kept fresh on every replica, made and revoked, and requests refused for the role.
+    public const int TokenListenerRestored = 30;
+    public const int TokensNotRefreshed = 31;
+    public const int TokenUseNotRecorded = 32;
+    public const int TokenCreated = 33;
+    public const int TokenRevoked = 34;
+    public const int RequestForbidden = 35;
 }

@@ -21,8 +21,14 @@ public sealed class ServerOptions
     /// <summary>Base URL machines reach the server at (codebases point under it); default the first listen address.</summary>
     public Uri? PublicUrl { get; set; }
 
-    /// <summary>The admin API's bearer token; when null it is read from or generated into DATA/admin-token.</summary>
+    /// <summary>
+    /// The built-in admin token; when null it is read from <see cref="AdminTokenFile"/>, else from or generated into
+    /// DATA/admin-token. At least 32 characters of some variety (<see cref="Server.AdminToken.Weakness"/>).
+    /// </summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>A file holding the built-in admin token, readable by the server's user alone (mode 0600).</summary>
+    public string? AdminTokenFile { get; set; }
 
     /// <summary>Which machines' reports may move a rollout; see <see cref="Trust.MachineTrust"/>.</summary>
     public Trust.MachineTrustMode MachineTrust { get; set; } = Trust.MachineTrustMode.Any;

@@ -48,6 +48,8 @@ internal sealed class DashboardServer : IAsyncDisposable
             var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
             var tokenFile = keelson.PathOf("admin-token");
             await File.WriteAllTextAsync(tokenFile, token + "\n");
+            // The server refuses a token file other users may read.
+            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var server = await keelson.StartServerAsync(extraArguments: ["--admin-token-file", tokenFile]);
             log.WriteLine($"keelson server at {server.Url} (data in {server.DataDirectory})");
             return new DashboardServer(keelson, server, token);

@@ -43,7 +43,7 @@ public sealed class SignInTests(BrowserFixture browser, ITestOutputHelper log)
         await page.Locator("#token").FillAsync("not-" + server.Token);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/signin\\?error=wrong$"));
-        await Expect(page.Locator("p.flash.error")).ToHaveTextAsync("That is not the admin token.");
+        await Expect(page.Locator("p.flash.error")).ToHaveTextAsync("That token is not known here.");
         Assert.DoesNotContain(await session.Context.CookiesAsync(), cookie => cookie.Name == "keelson_session");
 
         await session.SignInAsync();

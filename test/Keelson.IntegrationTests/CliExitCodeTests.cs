@@ -131,8 +131,8 @@ public sealed class CliExitCodeTests(ITestOutputHelper log)
 
         foreach (var (token, error) in new[]
         {
-            ("not-the-token", "error: the server refused the admin token in $KEELSON_TOKEN (401 Unauthorized)"),
-            (null, "error: no admin token: $KEELSON_TOKEN is not set (401 Unauthorized)"),
+            ("not-the-token", "error: the server does not know the token in $KEELSON_TOKEN (mistyped, revoked, or of another server) (401 Unauthorized)"),
+            (null, "error: no token: $KEELSON_TOKEN is not set (401 Unauthorized)"),
         })
         {
             var result = await keelson.RunAsync(["channel", "list"], new Dictionary<string, string?> { ["KEELSON_TOKEN"] = token });

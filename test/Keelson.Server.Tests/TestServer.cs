@@ -15,7 +15,7 @@ namespace Keelson.Server.Tests;
 public sealed class TestServer : IAsyncDisposable
 {
     public const string CoreOsApp = "e96281a6-d1af-4bde-9a0a-97b76e56dc57";
-    public const string Token = "test-admin-token";
+    public const string Token = "4f1c9e27b8d03a65e2f7c4b19a8d6e3057c2b9f41e8a7d3c6b05f2e9a1d4c7b8";
 
     private readonly WebApplication _app;
 
@@ -88,6 +88,22 @@ public sealed class TestServer : IAsyncDisposable
         var response = await Http.PatchAsJsonAsync($"{AppPath}/groups/{group}", request);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<GroupInfo>(Json))!;
+    }
+
+    /// <summary>Creates a token through the admin API; returns its secret.</summary>
+    public async Task<string> CreateTokenAsync(string name, string role)
+    {
+        var response = await Http.PostAsJsonAsync("/api/tokens", new CreateTokenRequest(name, role));
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<CreatedToken>(Json))!.Secret;
+    }
+
+    /// <summary>A client that presents <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient ClientWith(string token)
+    {
+        var client = new HttpClient { BaseAddress = BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     public async Task<InstanceDetail> InstanceAsync(string machineId) =>

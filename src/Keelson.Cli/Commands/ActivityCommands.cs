@@ -26,8 +26,9 @@ internal static class ActivityCommands
             }
 
             var now = TimeProvider.System.GetUtcNow();
-            output.Table(["AT", "KIND", "SEVERITY", "GROUP", "CHANNEL", "VERSION", "MESSAGE"],
-                result.Items.Select(a => (IReadOnlyList<string?>)[Format.TimeAndAge(a.At, now), a.Kind, a.Severity, a.Group, a.Channel, a.Version, a.Message]));
+            output.Table(["AT", "KIND", "SEVERITY", "GROUP", "CHANNEL", "VERSION", "BY", "FROM", "MESSAGE"],
+                result.Items.Select(a => (IReadOnlyList<string?>)[
+                    Format.TimeAndAge(a.At, now), a.Kind, a.Severity, a.Group, a.Channel, a.Version, a.By, a.From, a.Message]));
         }));
         return command;
     }

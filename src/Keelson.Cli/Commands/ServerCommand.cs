@@ -8,6 +8,8 @@ namespace Keelson.Cli.Commands;
 /// <summary><c>keelson server</c>: runs the update service until stopped.</summary>
 internal static class ServerCommand
 {
+    private const string AdminTokenVariable = "KEELSON_ADMIN_TOKEN";
+
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "folder for the SQLite database, payloads and admin token", DefaultValueFactory = _ => "data" };
@@ -26,7 +28,7 @@ internal static class ServerCommand
         var listen = CliParsing.ListenOption("http://127.0.0.1:8080");
         var publicUrl = new Option<string>("--public-url") { Description = "URL machines reach this server at (default: the listen address)" };
         publicUrl.Validators.Add(result => CliParsing.ValidateHttpUrl(result, "--public-url"));
-        var tokenFile = new Option<FileInfo>("--admin-token-file") { Description = "file holding the admin API token (default: $KEELSON_ADMIN_TOKEN, else DATA/admin-token, generated)" };
+        var tokenFile = new Option<FileInfo>("--admin-token-file") { Description = "file (mode 0600) holding the built-in admin token, at least 32 random characters (default: $KEELSON_ADMIN_TOKEN, else DATA/admin-token, generated)" };
         var retention = new Option<string>("--instance-retention") { Description = "prune machines not seen for this long", DefaultValueFactory = _ => "720h" };
         retention.Validators.Add(result => CliParsing.ValidateDuration(result, "--instance-retention"));
         var trustedProxy = new Option<string[]>("--trusted-proxy")
@@ -51,7 +53,8 @@ internal static class ServerCommand
                 DataDirectory = parse.GetValue(data)!,
                 Database = DatabaseLocation.TryParse(parse.GetValue(database), out var location, out _) ? location : null,
                 PublicUrl = parse.GetValue(publicUrl) is { } url ? new Uri(url) : null,
-                AdminToken = ReadToken(parse.GetValue(tokenFile)),
+                AdminTokenFile = parse.GetValue(tokenFile)?.FullName,
+                AdminToken = parse.GetValue(tokenFile) is null ? TokenFromEnvironment() : null,
                 InstanceRetention = Keelson.Coordination.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
                 MachineTrust = CliParsing.MachineTrust(parse.GetValue(machineTrust)),
             };
@@ -83,10 +86,9 @@ internal static class ServerCommand
             }
 
             await output.WriteLineAsync($"database: {options.Database?.ToString() ?? "sqlite:" + Path.GetFullPath(Path.Combine(options.DataDirectory, "keelson.db"))}");
-            await output.WriteLineAsync(options.AdminToken is null
-                ? $"admin token in {Path.GetFullPath(Path.Combine(options.DataDirectory, AdminToken.FileName))}"
-                : "admin token as given");
-            await output.WriteLineAsync($"dashboard: {KeelsonServer.Addresses(app)[0]}/ (sign in with the admin token)");
+            await output.WriteLineAsync(options.AdminToken is not null ? $"admin token as given in ${AdminTokenVariable}"
+                : $"admin token in {Path.GetFullPath(options.AdminTokenFile ?? Path.Combine(options.DataDirectory, AdminToken.FileName))}");
+            await output.WriteLineAsync($"dashboard: {KeelsonServer.Addresses(app)[0]}/ (sign in with the admin token or one from keelson token create)");
             await output.FlushAsync(ct);
             await app.WaitForShutdownAsync(CancellationToken.None);
             await app.DisposeAsync();
@@ -94,22 +96,21 @@ internal static class ServerCommand
         return command;
     }
 
-    private static string? ReadToken(FileInfo? file)
+    /// <summary>
+    /// $KEELSON_ADMIN_TOKEN when set: a blank one is an error, not a reason to generate one (the file the operator
+    /// would then not know about). Its strength, and that of a file's, is checked by the server (AdminToken).
+    /// </summary>
+    private static string? TokenFromEnvironment()
     {
-        if (file is not null)
+        if (Environment.GetEnvironmentVariable(AdminTokenVariable) is not { } value)
         {
-            try
-            {
-                return File.ReadAllText(file.FullName).Trim() is { Length: > 0 } token
-                    ? token
-                    : throw new CliException($"--admin-token-file {file.FullName} is empty");
-            }
-            catch (IOException e)
-            {
-                throw new CliException($"--admin-token-file: {e.Message}");
-            }
+            return null;
         }
 
-        return Environment.GetEnvironmentVariable("KEELSON_ADMIN_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment.Trim() : null;
+        return string.IsNullOrWhiteSpace(value)
+            ? throw new CliException($"${AdminTokenVariable} is set but blank; unset it to have a token generated into DATA/{AdminToken.FileName}, "
+                + "or set it to a strong token: openssl rand -hex 32")
+            : AdminToken.Weakness(value.Trim(), "$" + AdminTokenVariable) is { } weakness ? throw new CliException(weakness)
+            : value.Trim();
     }
 }

@@ -1,37 +1,22 @@
 using Keelson.Omaha;
 using Keelson.Server.Api.Contracts;
 using Keelson.Server.Catalog;
+using Keelson.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Keelson.Server.Api;
 
-/// <summary>The admin API under <c>/api</c>: JSON, bearer token required.</summary>
+/// <summary>
+/// The admin API under <c>/api</c>: JSON, bearer token required. Reads need a viewer; rollout actions (marked
+/// <see cref="Permission.Operate"/>) an operator; the rest an admin (<see cref="ApiAuthorization"/>).
+/// </summary>
 internal static class AdminApi
 {
-    /// <summary>Answers 401 to a request without <c>Authorization: Bearer</c> and the admin token.</summary>
-    public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group, string adminToken)
+    public static void MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
-        group.AddEndpointFilter(async (context, next) =>
-        {
-            var header = context.HttpContext.Request.Headers.Authorization.ToString();
-            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-            if (!AdminToken.Matches(adminToken, presented))
-            {
-                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-                return Results.Problem("a bearer token is required: Authorization: Bearer <admin token>",
-                    statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized.");
-            }
-
-            return await next(context);
-        });
-        return group;
-    }
-
-    public static void MapAdminApi(this IEndpointRouteBuilder endpoints, string adminToken)
-    {
-        var api = endpoints.MapGroup("/api").RequireAdminToken(adminToken);
+        var api = endpoints.MapGroup("/api").RequireToken();
 
         api.MapGet("/apps", async (CatalogService catalog, CancellationToken ct) =>
                 Results.Json(await catalog.ListApplicationsAsync(ct), ApiResults.Json))
@@ -46,6 +31,7 @@ internal static class AdminApi
                 ApiResults.From(await catalog.ListPackagesAsync(AppId(appId), ct)))
             .Produces<IReadOnlyList<PackageInfo>>();
         app.MapPost("/packages", PublishAsync)
+            .Needs(Permission.Operate)
             .Accepts<ExternalPackageRequest>("application/json", "application/octet-stream")
             .Produces<PackageInfo>(StatusCodes.Status201Created)
             .WithDescription("application/octet-stream: the payload itself, with ?version=V&name=FILE; application/json: a payload hosted elsewhere.");
@@ -65,11 +51,11 @@ internal static class AdminApi
         app.MapPut("/channels/{channel}", (string appId, string channel, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
                 WithBodyAsync<SetChannelRequest>(request, async body => ApiResults.From(
                     await catalog.SetChannelAsync(AppId(appId), channel, body, ct)), ct))
-            .Accepts<SetChannelRequest>("application/json").Produces<ChannelInfo>();
+            .Accepts<SetChannelRequest>("application/json").Produces<ChannelInfo>().Needs(Permission.Operate);
         app.MapPost("/channels/{channel}/promote", (string appId, string channel, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
                 WithBodyAsync<PromoteRequest>(request, async body => ApiResults.From(
                     await catalog.PromoteAsync(AppId(appId), channel, body, ct)), ct))
-            .Accepts<PromoteRequest>("application/json").Produces<ChannelInfo>();
+            .Accepts<PromoteRequest>("application/json").Produces<ChannelInfo>().Needs(Permission.Operate);
         app.MapDelete("/channels/{channel}", async (string appId, string channel, CatalogService catalog, CancellationToken ct) =>
                 ApiResults.From(await catalog.DeleteChannelAsync(AppId(appId), channel, ct)))
             .Produces<DeletedInfo>()
@@ -88,7 +74,7 @@ internal static class AdminApi
         app.MapPatch("/groups/{group}", (string appId, string group, HttpRequest request, GroupService groups, CancellationToken ct) =>
                 WithBodyAsync<GroupRequest>(request, async body => ApiResults.From(
                     await groups.UpdateAsync(AppId(appId), group, body, ct)), ct))
-            .Accepts<GroupRequest>("application/json").Produces<GroupInfo>();
+            .Accepts<GroupRequest>("application/json").Produces<GroupInfo>().Needs(Permission.Operate);
         app.MapDelete("/groups/{group}", async (string appId, string group, HttpRequest request, GroupService groups, CancellationToken ct) =>
             {
                 var force = ApiResults.QueryBool(request, "force");
@@ -99,10 +85,10 @@ internal static class AdminApi
                 + "check until a group or channel named like their track exists.");
         app.MapPost("/groups/{group}/pause", async (string appId, string group, GroupService groups, CancellationToken ct) =>
                 ApiResults.From(await groups.PauseAsync(AppId(appId), group, ct)))
-            .Produces<GroupInfo>();
+            .Produces<GroupInfo>().Needs(Permission.Operate);
         app.MapPost("/groups/{group}/resume", async (string appId, string group, GroupService groups, CancellationToken ct) =>
                 ApiResults.From(await groups.ResumeAsync(AppId(appId), group, ct)))
-            .Produces<GroupInfo>();
+            .Produces<GroupInfo>().Needs(Permission.Operate);
 
         app.MapGet("/instances", async (string appId, HttpRequest request, FleetQueries fleet, CancellationToken ct) =>
             {
@@ -145,6 +131,21 @@ internal static class AdminApi
         app.MapGet("/instances/{machineId}", async (string appId, string machineId, FleetQueries fleet, CancellationToken ct) =>
                 ApiResults.From(await fleet.GetInstanceAsync(AppId(appId), machineId, ct)))
             .Produces<InstanceDetail>();
+
+        var tokens = api.MapGroup("/tokens");
+        tokens.MapGet("/", async (TokenStore store, CancellationToken ct) => Results.Json(await store.ListAsync(ct), ApiResults.Json))
+            .Needs(Permission.Administer)
+            .Produces<IReadOnlyList<TokenInfo>>()
+            .WithDescription("Every token: name, role, created at and by, last used; never a secret.");
+        tokens.MapPost("/", (HttpRequest request, TokenStore store, CancellationToken ct) =>
+                WithBodyAsync<CreateTokenRequest>(request, async body => ApiResults.From(
+                    await store.CreateAsync(body.Name, body.Role, ct), StatusCodes.Status201Created), ct))
+            .Accepts<CreateTokenRequest>("application/json").Produces<CreatedToken>(StatusCodes.Status201Created)
+            .WithDescription("Creates a token with a role (viewer, operator, admin, machine); the answer holds its secret, shown this once.");
+        tokens.MapDelete("/{name}", async (string name, HttpContext context, TokenStore store, CancellationToken ct) =>
+                ApiResults.From(await store.RevokeAsync(name, ApiAuthorization.CallerOf(context), ct)))
+            .Produces<DeletedInfo>()
+            .WithDescription("Revokes a token on every replica; the built-in admin token, and the token of the request, cannot be revoked.");
 
         api.MapGet("/activity", async (HttpRequest request, FleetQueries fleet, CancellationToken ct) =>
             {

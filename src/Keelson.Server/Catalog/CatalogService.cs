@@ -476,6 +476,8 @@ public sealed partial class CatalogService(
             Version = version,
             Message = message,
             CreatedAt = at.ToUnixTimeMilliseconds(),
+            Actor = Security.AuditScope.Current?.Caller.Name,
+            ActorAddress = Security.AuditScope.Current?.Address,
         });
 
     internal static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);

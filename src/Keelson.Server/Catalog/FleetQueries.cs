@@ -185,7 +185,8 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
         return database.ReadAsync<Outcome<Page<ActivityEntry>>>(
             async connection =>
             {
-                var where = appId is null ? "" : " WHERE app_id = @appId";
+                // Server-wide entries (tokens, reboot slots) have no application and show with every one.
+                var where = appId is null ? "" : " WHERE app_id = @appId OR app_id = ''";
                 var parameters = new { appId, limit = perPage, offset = (page - 1) * perPage };
                 var total = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM activity" + where, parameters);
                 var rows = await connection.QueryAsync<ActivityRow>(
@@ -208,7 +209,7 @@ public sealed class FleetQueries(Database database, InstanceTouches touches)
         : null;
 
     internal static ActivityEntry ToEntry(ActivityRow a) =>
-        new(a.Id, a.Kind, a.Severity, a.GroupName, a.ChannelName, a.Version, a.MachineId, a.Message, CatalogService.FromMs(a.CreatedAt));
+        new(a.Id, a.Kind, a.Severity, a.GroupName, a.ChannelName, a.Version, a.MachineId, a.Message, CatalogService.FromMs(a.CreatedAt), a.Actor, a.ActorAddress);
 
     private static InstanceInfo ToInfo(InstanceRow i, string? groupName) => new(
         i.MachineId, i.Alias, i.Ip, i.Oem, i.OemVersion, i.Board, i.AlephVersion, i.Version, i.Track, groupName,

@@ -2,6 +2,7 @@ using System.Text;
 using Keelson.Server.Api.Contracts;
 using Keelson.Server.Catalog;
 using Keelson.Server.FleetLock;
+using Keelson.Server.Security;
 using Keelson.Server.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -28,13 +29,13 @@ internal static class DashboardEndpoints
 
     private static readonly TimeSpan s_keepAlive = TimeSpan.FromSeconds(15);
 
-    public static void AddDashboard(this IServiceCollection services, ServerOptions options, string adminToken)
+    public static void AddDashboard(this IServiceCollection services, ServerOptions options)
     {
         var keys = Path.Combine(options.DataDirectory, "dashboard-keys");
         Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         services.AddDataProtection().SetApplicationName("keelson").PersistKeysToFileSystem(new DirectoryInfo(keys));
         services.AddRazorComponents();
-        services.AddSingleton(new DashboardSession(adminToken));
+        services.AddSingleton<DashboardSession>();
         services.AddSingleton<Flash>();
         services.AddSingleton<DashboardAssets>();
         services.AddSingleton<LiveChanges>();
@@ -92,13 +93,33 @@ internal static class DashboardEndpoints
                     statusCode: StatusCodes.Status400BadRequest, title: "Refused.")
                 : await next(context));
         ui.MapPost("/signin", SignInAsync).AllowAnonymous();
-        var actions = ui.MapGroup("").RequireAuthorization();
-        actions.MapPost("/signout", async (HttpContext context) =>
+        var session = ui.MapGroup("").RequireAuthorization();
+        session.MapPost("/signout", async (HttpContext context) =>
         {
             await context.SignOutAsync(DashboardSession.Scheme);
             return Results.Redirect(DashboardSession.SignInPath + "?signedOut=1");
         });
-        actions.MapGet("/live", LiveAsync);
+        session.MapGet("/live", LiveAsync);
+
+        // The actions move rollouts: an operator's or an admin's (Roles), checked here whatever the page showed, and
+        // recorded in the activity log with the session's token and address.
+        var actions = session.MapGroup("");
+        actions.AddEndpointFilter(async (context, next) =>
+        {
+            var caller = DashboardSession.CallerOf(context.HttpContext.User);
+            if (caller is null || !caller.Can(Permission.Operate))
+            {
+                return Results.Problem(
+                    caller is null ? "sign in first" : Roles.Refusal(caller, Permission.Operate),
+                    statusCode: caller is null ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden,
+                    title: caller is null ? "Unauthorized." : "Forbidden.");
+            }
+
+            using (AuditScope.Enter(Actor.Of(caller, context.HttpContext)))
+            {
+                return await next(context);
+            }
+        });
         actions.MapPost("/groups/{group}/pause", (HttpContext context, string group, GroupService groups, CancellationToken ct) =>
             ActAsync(context, GroupPage(group), groups.PauseAsync(AppId, group, ct), _ => $"Group {group} paused: no machine is offered an update until it is resumed."));
         actions.MapPost("/groups/{group}/resume", (HttpContext context, string group, GroupService groups, CancellationToken ct) =>
@@ -109,18 +130,20 @@ internal static class DashboardEndpoints
             ActAsync(context, DashboardSession.LocalPath(form.ReturnUrl), catalog.PromoteAsync(AppId, channel, new PromoteRequest(form.From, form.Force), ct),
                 c => $"Channel {channel} now serves {c.Version}, promoted bit for bit from {form.From}."));
         actions.MapPost("/reboot-slots/{group}/holders/{id}/free", (HttpContext context, string group, string id, SqlFleetLockStore store, CancellationToken ct) =>
-            ActAsync(context, "/reboot-slots", FreeSlotAsync(store, group, id, ct), _ => $"The reboot slot that {id} held in {group} is free."));
+            ActAsync(context, "/reboot-slots", FreeSlotAsync(context.RequestServices, store, group, id, ct), _ => $"The reboot slot that {id} held in {group} is free."));
     }
 
     private static async Task<IResult> SignInAsync(HttpContext context, [FromForm] SignInForm form, DashboardSession session)
     {
         var back = DashboardSession.LocalPath(form.ReturnUrl);
-        if (await session.SignInAsync(context, form.Token))
+        var result = await session.SignInAsync(context, form.Token);
+        if (result == SignInResult.SignedIn)
         {
             return Results.Redirect(back);
         }
 
-        var query = new StringBuilder("?error=").Append(string.IsNullOrWhiteSpace(form.Token) ? "empty" : "wrong");
+        var error = string.IsNullOrWhiteSpace(form.Token) ? "empty" : result == SignInResult.Refused ? "machine" : "wrong";
+        var query = new StringBuilder("?error=").Append(error);
         if (back != "/")
         {
             query.Append("&returnUrl=").Append(Uri.EscapeDataString(back));
@@ -154,10 +177,23 @@ internal static class DashboardEndpoints
         }
     }
 
-    private static async Task<Outcome<RebootLockGroupInfo>> FreeSlotAsync(SqlFleetLockStore store, string group, string id, CancellationToken ct) =>
-        !Coordination.FleetLock.FleetLockProtocol.IsValidGroup(group, out var error) ? CatalogError.Invalid("group", error)
-        : await store.UnlockAsync(group, id, ct) ? await store.GetAsync(group, ct)
-        : CatalogError.NotFound($"{Names.Shorten(id)} holds no reboot slot of group {group} (any more)");
+    private static async Task<Outcome<RebootLockGroupInfo>> FreeSlotAsync(
+        IServiceProvider services, SqlFleetLockStore store, string group, string id, CancellationToken ct)
+    {
+        if (!Coordination.FleetLock.FleetLockProtocol.IsValidGroup(group, out var error))
+        {
+            return CatalogError.Invalid("group", error);
+        }
+
+        if (!await store.UnlockAsync(group, id, ct))
+        {
+            return CatalogError.NotFound($"{Names.Shorten(id)} holds no reboot slot of group {group} (any more)");
+        }
+
+        await FleetLockEndpoints.RecordAsync(services, Updates.ActivityKind.RebootSlotFreed,
+            $"the reboot slot that {Names.Shorten(id)} held in group {group} freed", ct);
+        return await store.GetAsync(group, ct);
+    }
 
     /// <summary>Runs an action, leaves what came of it for the next page, and sends the browser there.</summary>
     private static async Task<IResult> ActAsync<T>(HttpContext context, string back, Task<Outcome<T>> action, Func<T, string> success)

@@ -3,15 +3,17 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Keelson.Server.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace Keelson.Server.Dashboard;
 
 /// <summary>
-/// The dashboard's sign-in: the admin token, once, for an HttpOnly, SameSite=Strict session cookie. The session
-/// carries a fingerprint of the token it was opened with, so a server started with another token ends every session.
+/// The dashboard's sign-in: a token whose role may read (viewer, operator, admin), once, for an HttpOnly,
+/// SameSite=Strict session cookie. The session carries the token's name, role and a fingerprint of its hash, so a
+/// revoked token, or a server started with another admin token, ends every session opened with it.
 /// </summary>
-internal sealed class DashboardSession(string adminToken)
+internal sealed class DashboardSession(TokenStore tokens)
 {
     public const string Scheme = "keelson-dashboard";
     public const string CookieName = "keelson_session";
@@ -19,30 +21,53 @@ internal sealed class DashboardSession(string adminToken)
 
     private const string TokenClaim = "keelson:token";
 
-    private readonly string _fingerprint = Fingerprint(adminToken);
-
-    /// <summary>Opens a session when <paramref name="presented"/> is the admin token; false leaves the response as it was.</summary>
-    public async Task<bool> SignInAsync(HttpContext context, string? presented)
+    /// <summary>
+    /// Opens a session when <paramref name="presented"/> is a token that may read the dashboard; otherwise leaves the
+    /// response as it was and says why: unknown (null) or the role (a refusal).
+    /// </summary>
+    public async Task<SignInResult> SignInAsync(HttpContext context, string? presented)
     {
-        if (!AdminToken.Matches(adminToken, presented?.Trim()))
+        var secret = presented?.Trim();
+        if (await tokens.AuthenticateAsync(secret, context.RequestAborted) is not { } caller)
         {
-            return false;
+            return SignInResult.Unknown;
         }
 
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "admin"), new Claim(TokenClaim, _fingerprint)], Scheme);
+        if (!caller.Can(Permission.Read))
+        {
+            return SignInResult.Refused;
+        }
+
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.Name, caller.Name),
+                new Claim(ClaimTypes.Role, Roles.Name(caller.Role)),
+                new Claim(TokenClaim, Fingerprint(TokenStore.Hash(secret!))),
+            ],
+            Scheme);
         await context.SignInAsync(Scheme, new ClaimsPrincipal(identity));
-        return true;
+        return SignInResult.SignedIn;
     }
 
-    /// <summary>Refuses a session opened with another admin token (the server was restarted with a new one).</summary>
+    /// <summary>Refuses a session whose token is gone: revoked, or another admin token since a restart.</summary>
     public Task ValidateAsync(CookieValidatePrincipalContext context)
     {
-        if (context.Principal?.FindFirst(TokenClaim)?.Value != _fingerprint)
+        var name = context.Principal?.FindFirst(ClaimTypes.Name)?.Value;
+        if (name is null || tokens.CurrentHash(name) is not { } hash || context.Principal?.FindFirst(TokenClaim)?.Value != Fingerprint(hash))
         {
             context.RejectPrincipal();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>The signed-in caller of a request that passed the session check.</summary>
+    public static Caller? CallerOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Identity is { IsAuthenticated: true, Name: { } name } && Roles.TryParse(user.FindFirst(ClaimTypes.Role)?.Value, out var role)
+            ? new Caller(name, role)
+            : null;
     }
 
     public static void ConfigureCookie(CookieAuthenticationOptions cookie)
@@ -64,5 +89,5 @@ internal sealed class DashboardSession(string adminToken)
             ? url
             : "/";
 
-    private static string Fingerprint(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("keelson-dashboard\n" + token)))[..32];
+    private static string Fingerprint(string tokenHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("keelson-dashboard\n" + tokenHash)))[..32];
 }

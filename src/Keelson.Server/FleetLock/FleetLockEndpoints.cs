@@ -3,6 +3,7 @@ using Keelson.Coordination.FleetLock;
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
 using Keelson.Server.Trust;
+using Keelson.Server.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -19,13 +20,13 @@ namespace Keelson.Server.FleetLock;
 internal static partial class FleetLockEndpoints
 {
     /// <summary>The update server's FleetLock: the protocol endpoints and the admin API over its own database.</summary>
-    public static void Map(WebApplication app, string adminToken)
+    public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var store = app.Services.GetRequiredService<SqlFleetLockStore>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockEndpoints).FullName!);
         MapProtocol(app, new FleetLockService(store), app.Services.GetRequiredService<MachineTrust>(), logger);
-        MapAdmin(app, store, adminToken, logger);
+        MapAdmin(app, store, logger);
     }
 
     /// <summary>The two protocol endpoints over <paramref name="service"/>, for the machines <paramref name="trust"/> believes.</summary>
@@ -42,9 +43,9 @@ internal static partial class FleetLockEndpoints
             .WithSummary("FleetLock: release the reboot slot if held; header fleet-lock-protocol: true");
     }
 
-    private static void MapAdmin(IEndpointRouteBuilder endpoints, SqlFleetLockStore store, string adminToken, ILogger logger)
+    private static void MapAdmin(IEndpointRouteBuilder endpoints, SqlFleetLockStore store, ILogger logger)
     {
-        var api = endpoints.MapGroup("/api/reboot-locks").RequireAdminToken(adminToken);
+        var api = endpoints.MapGroup("/api/reboot-locks").RequireToken();
 
         api.MapGet("/", async (CancellationToken ct) => Results.Json(await store.ListAsync(ct), ApiResults.Json))
             .Produces<IReadOnlyList<RebootLockGroupInfo>>()
@@ -72,10 +73,11 @@ internal static partial class FleetLockEndpoints
                 }
 
                 var info = await store.SetSlotsAsync(group, slots, ct);
+                await RecordAsync(endpoints.ServiceProvider, Updates.ActivityKind.RebootSlotsSet, $"reboot group {group} now has {slots} slots", ct);
                 LogSlotsSet(logger, group, slots);
                 return Results.Json(info, ApiResults.Json);
             })
-            .Accepts<SetRebootLockSlotsRequest>("application/json").Produces<RebootLockGroupInfo>()
+            .Accepts<SetRebootLockSlotsRequest>("application/json").Produces<RebootLockGroupInfo>().Needs(Permission.Operate)
             .WithDescription("How many machines of the group may reboot at once; 0 stops reboots. Holders keep their slots.");
         api.MapDelete("/{group}/holders/{id}", async (string group, string id, CancellationToken ct) =>
             {
@@ -89,11 +91,26 @@ internal static partial class FleetLockEndpoints
                     return ApiResults.Problem(CatalogError.NotFound($"'{Names.Shorten(id)}' holds no reboot slot of group '{group}'"));
                 }
 
+                await RecordAsync(endpoints.ServiceProvider, Updates.ActivityKind.RebootSlotFreed, $"the reboot slot that {Names.Shorten(id)} held in group {group} freed", ct);
                 LogReleasedByOperator(logger, id, group);
                 return Results.Json(await store.GetAsync(group, ct), ApiResults.Json);
             })
-            .Produces<RebootLockGroupInfo>()
+            .Produces<RebootLockGroupInfo>().Needs(Permission.Operate)
             .WithDescription("Frees a slot held by a machine that will not release it itself (e.g. one that is gone).");
+    }
+
+    /// <summary>An operator's change of reboot slots, in the activity log with who made it (server-wide: no application).</summary>
+    internal static Task RecordAsync(IServiceProvider services, string kind, string message, CancellationToken ct)
+    {
+        var database = services.GetRequiredService<Storage.Database>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        return database.WriteAsync(
+            async (connection, transaction) =>
+            {
+                await CatalogService.LogAsync(connection, transaction, "", kind, message, now);
+                return true;
+            },
+            ct);
     }
 
     private static CatalogError? CheckGroup(string group) =>

@@ -13,4 +13,10 @@ public sealed class ActivityRow
     public string? MachineId { get; set; }
     public string Message { get; set; } = "";
     public long CreatedAt { get; set; }
+
+    /// <summary>The token a change was made with; null for what machines and the server itself did.</summary>
+    public string? Actor { get; set; }
+
+    /// <summary>The address the change came from.</summary>
+    public string? ActorAddress { get; set; }
 }

@@ -191,6 +191,19 @@ public static class Migrations
             CREATE INDEX ix_instances_app_ip ON instances (app_id, ip, machine_id);
             CREATE INDEX ix_instances_group_status_last_check ON instances (app_id, group_id, status, last_check_at, machine_id);
             """),
+        // Named API tokens with a role (Security/Roles.cs); the secret itself is never stored, only its SHA-256
+        // (Security/TokenStore.cs says why that hash). Who made each change, and from where, goes with the activity.
+        (7, "tokens-and-audit", """
+            CREATE TABLE api_tokens (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL,
+                secret_sha256 TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                created_by TEXT NOT NULL,
+                last_used_at BIGINT NULL);
+            ALTER TABLE activity ADD COLUMN actor TEXT NULL;
+            ALTER TABLE activity ADD COLUMN actor_address TEXT NULL;
+            """),
     ];
 
     // One change row of a machine's key, +1 or -1, as both dialects write it in a trigger (ROW is OLD or NEW).

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Keelson.Server.Catalog;
+using Keelson.Server.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace Keelson.Server.Trust;
@@ -20,9 +21,11 @@ public sealed class MachineTrust
     // A token longer than this is no token of ours: it is not looked up, let alone hashed.
     private const int MaxSecretLength = 512;
 
-    private readonly IMachineTokens? _tokens;
+    private readonly TokenStore? _tokens;
 
-    public MachineTrust(MachineTrustMode mode, IMachineTokens? tokens)
+    /// <param name="mode">Which requests to believe.</param>
+    /// <param name="tokens">The tokens an operator made (role <c>machine</c>); needed when trusting by token.</param>
+    public MachineTrust(MachineTrustMode mode, TokenStore? tokens)
     {
         if (mode == MachineTrustMode.Token && tokens is null)
         {
@@ -48,7 +51,8 @@ public sealed class MachineTrust
                 return new MachineCaller(null, CertificateName(context.Connection.ClientCertificate));
             case MachineTrustMode.Token:
                 var secret = Secret(context.Request.Headers.Authorization.ToString());
-                return new MachineCaller(secret is null ? null : await _tokens!.FindAsync(secret, cancellationToken), null);
+                var caller = secret is null ? null : await _tokens!.AuthenticateAsync(secret, cancellationToken);
+                return new MachineCaller(caller is not null && caller.Can(Permission.ActAsMachine) ? caller.Name : null, null);
             default:
                 return MachineCaller.Anonymous;
         }

@@ -17,4 +17,8 @@ public static class ActivityKind
     public const string PackageDeleted = "PackageDeleted";
     public const string ChannelDeleted = "ChannelDeleted";
     public const string GroupDeleted = "GroupDeleted";
+    public const string TokenCreated = "TokenCreated";
+    public const string TokenRevoked = "TokenRevoked";
+    public const string RebootSlotsSet = "RebootSlotsSet";
+    public const string RebootSlotFreed = "RebootSlotFreed";
 }

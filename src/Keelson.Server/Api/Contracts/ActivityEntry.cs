@@ -1,6 +1,8 @@
 namespace Keelson.Server.Api.Contracts;
 
 /// <summary>One entry of the activity log.</summary>
+/// <param name="By">The token a change was made with; null for what machines and the server itself did.</param>
+/// <param name="From">The address that change came from.</param>
 public sealed record ActivityEntry(
     long Id,
     string Kind,
@@ -10,4 +12,6 @@ public sealed record ActivityEntry(
     string? Version,
     string? MachineId,
     string Message,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    string? By = null,
+    string? From = null);

@@ -9,6 +9,12 @@ public abstract class DashboardPage : ComponentBase
     [CascadingParameter]
     public HttpContext? HttpContext { get; set; }
 
+    /// <summary>
+    /// Whether the signed-in token may act (pause, promote, edit a policy, free a slot): a viewer's pages leave the
+    /// forms out; the actions check again on the server.
+    /// </summary>
+    protected bool CanOperate => HttpContext?.User is { } user && DashboardSession.CallerOf(user)?.Can(Security.Permission.Operate) == true;
+
     /// <summary>Ends the page's queries when the browser goes away.</summary>
     protected CancellationToken Aborted => HttpContext?.RequestAborted ?? CancellationToken.None;
 
