@@ -19,11 +19,21 @@ internal sealed class DiscoveryKeysTarget : IFuzzTarget
 
     private readonly Lazy<TokenSpace> _space = new(OpenSpace);
 
+    // A PUT is read back and deleted before the next input meets the store: inputs from several threads take turns.
+    private readonly Lock _gate = new();
+
     public string Name => "discovery";
 
     public string Description => "TokenSpace GET/PUT/DELETE on a request path (METHOD\\nPATH\\nVALUE); KeysResult errors are refusals";
 
-    public void Run(ReadOnlySpan<byte> input) => RunAsync(Encoding.UTF8.GetString(input)).GetAwaiter().GetResult();
+    public void Run(ReadOnlySpan<byte> input)
+    {
+        var text = Encoding.UTF8.GetString(input);
+        lock (_gate)
+        {
+            RunAsync(text).GetAwaiter().GetResult();
+        }
+    }
 
     private async Task RunAsync(string text)
     {

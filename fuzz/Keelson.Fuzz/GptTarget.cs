@@ -19,6 +19,9 @@ internal sealed class GptTarget : IFuzzTarget
     private const int SectorSize = 512;
     private readonly Lazy<string> _image = new(NewImagePath);
 
+    // One image file per process: inputs replayed from several threads (the tests) take turns.
+    private readonly Lock _gate = new();
+
     public string Name => "gpt";
 
     public string Description => "GptDisk.OpenAsync, SelectBoot, BootAsync and RepairAsync on an image file; DiskException is a refusal";
@@ -27,8 +30,11 @@ internal sealed class GptTarget : IFuzzTarget
     {
         var bytes = input.ToArray();
         FixChecksums(bytes);
-        File.WriteAllBytes(_image.Value, bytes);
-        RunAsync(_image.Value).GetAwaiter().GetResult();
+        lock (_gate)
+        {
+            File.WriteAllBytes(_image.Value, bytes);
+            RunAsync(_image.Value).GetAwaiter().GetResult();
+        }
     }
 
     private static async Task RunAsync(string path)

@@ -6,8 +6,6 @@ public sealed class HarnessTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("keelson-fuzz-test-");
 
-    private static string Corpus => Path.Combine(AppContext.BaseDirectory, "fuzz-corpus");
-
     [Theory]
     [InlineData("omaha-request", "<request protocol=\"3.0\"><app")]
     [InlineData("omaha-response", "<response><app appid=")]
@@ -37,7 +35,8 @@ public sealed class HarnessTests : IDisposable
     [Fact]
     public async Task Gpt_target_repairs_the_checksums_of_a_mutated_table_so_the_reader_gets_past_them()
     {
-        var image = await File.ReadAllBytesAsync(Path.Combine(Corpus, "gpt", "seed-two-usr-slots.img"));
+        await SeedWriter.WriteAsync(_folder.FullName, CancellationToken.None);
+        var image = await File.ReadAllBytesAsync(Path.Combine(_folder.FullName, "gpt", "seed-two-usr-slots.img"));
         // Partition 1's name (entry array at LBA 2, name at byte 56 of the entry): 'U' becomes 'X'.
         image[(2 * 512) + 56] = (byte)'X';
         var path = WriteTemp(image);
@@ -58,7 +57,9 @@ public sealed class HarnessTests : IDisposable
     [Fact]
     public async Task The_four_entry_gpt_seed_is_a_healthy_table_with_both_usr_slots()
     {
-        using var disk = await GptDisk.OpenAsync(Path.Combine(Corpus, "gpt", "seed-four-entries.img"), sectorSize: 512);
+        await SeedWriter.WriteAsync(_folder.FullName, CancellationToken.None);
+
+        using var disk = await GptDisk.OpenAsync(Path.Combine(_folder.FullName, "gpt", "seed-four-entries.img"), sectorSize: 512);
 
         Assert.Equal(GptHealth.Healthy, disk.Health);
         Assert.Equal((3, 3), (disk.GetSlot(UsrSlotName.A).Partition.FirstLba, disk.GetSlot(UsrSlotName.A).Partition.LastLba));
