@@ -40,9 +40,11 @@ public static class OmahaResponseReader
         fixed (byte* bytes = utf8)
         {
             using var stream = new UnmanagedMemoryStream(bytes, utf8.Length);
-            using var xml = XmlReader.Create(stream, OmahaXmlScanner.Settings);
             try
             {
+                // Create already reads: it decodes the first characters to settle the encoding, and throws on bytes
+                // the encoding a byte-order mark names cannot decode.
+                using var xml = XmlReader.Create(stream, OmahaXmlScanner.Settings);
                 var scanner = new OmahaXmlScanner(xml);
                 scanner.MoveToRoot(utf8);
                 var response = ReadResponse(scanner);

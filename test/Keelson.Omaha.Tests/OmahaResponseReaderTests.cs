@@ -5,6 +5,18 @@ namespace Keelson.Omaha.Tests;
 public sealed class OmahaResponseReaderTests
 {
     [Fact]
+    public void Body_whose_byte_order_mark_names_an_encoding_it_is_not_in_is_a_format_error()
+    {
+        // Found by fuzzing (test/fuzz-corpus/omaha-response): 00 00 FE FF is a UTF-32 byte-order mark, and XmlReader
+        // throws its XmlException while it is still being created, on the first characters it decodes.
+        byte[] body = [0x00, 0x00, 0xfe, 0xff, .. "l versio\xcc\xcc\xcc\xed<response protocol=\"3.0\"/>"u8];
+
+        var e = Assert.Throws<OmahaFormatException>(() => OmahaResponseReader.Read(body));
+
+        Assert.Equal("line 1, position 1: malformed XML: Invalid character in the given encoding.", e.Message);
+    }
+
+    [Fact]
     public void Update_sample_reads_every_value()
     {
         var response = OmahaResponseReader.Read(Samples.Bytes(Samples.UpdateResponse));
