@@ -10,6 +10,7 @@ public sealed record FleetLockResponse(int StatusCode, FleetLockError? Error, st
     public const int Ok = 200;
     public const int BadRequest = 400;
     public const int Conflict = 409;
+    public const int TooManyRequests = 429;
     public const int InternalServerError = 500;
     public const int ServiceUnavailable = 503;
 

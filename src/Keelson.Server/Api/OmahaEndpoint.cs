@@ -1,4 +1,5 @@
 using System.Buffers;
+using Keelson.Limits;
 using Keelson.Omaha;
 using Keelson.Server.Metrics;
 using Keelson.Server.Updates;
@@ -9,7 +10,7 @@ namespace Keelson.Server.Api;
 /// <summary><c>POST /v1/update/</c>: the Omaha endpoint machines check in at.</summary>
 internal static class OmahaEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, UpdateService updates, ServerMetrics metrics)
+    public static async Task HandleAsync(HttpContext context, UpdateService updates, ServerMetrics metrics, NewMachineLimit newMachines, LimitRefusals refusals)
     {
         var request = context.Request;
         var response = context.Response;
@@ -35,12 +36,12 @@ internal static class OmahaEndpoint
                 return;
             }
 
-            OmahaResponse answer;
+            CheckAnswer answer;
             try
             {
                 var omahaRequest = OmahaRequestReader.Read(buffer.AsSpan(0, length));
                 metrics.Received(omahaRequest);
-                answer = await updates.HandleAsync(omahaRequest, context.Connection.RemoteIpAddress?.ToString() ?? "", cancellationToken);
+                answer = await updates.HandleAsync(omahaRequest, SourceAddress.Of(context), cancellationToken);
             }
             catch (Exception e) when (e is not (OmahaFormatException or OperationCanceledException))
             {
@@ -55,8 +56,14 @@ internal static class OmahaEndpoint
                 return;
             }
 
+            if (answer.Response is not { } omahaResponse)
+            {
+                await refusals.RefuseAsync(context, newMachines.Limit.Name, newMachines.Limit.Describe(), answer.RetryAfter);
+                return;
+            }
+
             response.ContentType = "text/xml; charset=utf-8";
-            OmahaResponseWriter.Write(answer, response.BodyWriter);
+            OmahaResponseWriter.Write(omahaResponse, response.BodyWriter);
             await response.BodyWriter.FlushAsync(cancellationToken);
         }
         finally
