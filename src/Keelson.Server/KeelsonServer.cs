@@ -26,7 +26,7 @@ public static class KeelsonServer
         ArgumentNullException.ThrowIfNull(options);
         options.Limits.Validate();
         time ??= TimeProvider.System;
-        Directory.CreateDirectory(options.DataDirectory);
+        PrivateFiles.Folder(options.DataDirectory);
         var database = Database.Open(options.Database ?? DatabaseLocation.Sqlite(Path.Combine(options.DataDirectory, "keelson.db")));
         try
         {
@@ -84,12 +84,39 @@ public static class KeelsonServer
         builder.Services.AddSingleton<FleetLock.FleetLockMetrics>();
         builder.Services.AddKeelsonMetrics(ServerMetrics.MeterName, StoreMetrics.MeterName, FleetLock.FleetLockMetrics.MeterName);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(openApi =>
         {
-            document.Info.Title = "Keelson update service";
-            document.Info.Description = "Admin API (bearer token) and the Omaha endpoint POST /v1/update/.";
-            return Task.CompletedTask;
-        }));
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Keelson update service";
+                document.Info.Description = "Admin API (bearer token) and the Omaha endpoint POST /v1/update/.";
+                document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[AdminApi.SecuritySchemeName] = new Microsoft.OpenApi.OpenApiSecurityScheme
+                {
+                    Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "The admin token: --admin-token-file, KEELSON_ADMIN_TOKEN, or DATA/admin-token.",
+                };
+                return Task.CompletedTask;
+            });
+            // Every /api route takes the admin token; the machines' endpoints (Omaha, payloads, FleetLock) take none.
+            openApi.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true)
+                {
+                    operation.Security =
+                    [
+                        new Microsoft.OpenApi.OpenApiSecurityRequirement
+                        {
+                            [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(AdminApi.SecuritySchemeName, context.Document)] = [],
+                        },
+                    ];
+                }
+
+                return Task.CompletedTask;
+            });
+        });
 
         var app = builder.Build();
         app.UseTrustedProxies(options.TrustedProxies);

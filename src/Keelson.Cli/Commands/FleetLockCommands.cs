@@ -62,9 +62,14 @@ internal static class FleetLockCommands
         var username = new Option<string>("--etcd-username") { Description = "etcd user, when etcd's authentication is enabled (with --etcd-password)" };
         var password = new Option<string>("--etcd-password") { Description = "password of --etcd-username" };
 
+        var trustedProxy = CliParsing.TrustedProxyOption();
+        var limitFleetLock = CliParsing.LimitOption("--limit-fleetlock", "FleetLock requests a minute from one address", FleetLockLimits.DefaultPerMinute);
+        var limitGroups = CliParsing.LimitOption("--limit-fleetlock-groups", "FleetLock groups kept in etcd (a new group beyond gets 429)", FleetLockLimits.DefaultGroups);
+        var limitConnections = CliParsing.LimitOption("--limit-connections", "connections open at once", Keelson.Server.ServerLimits.DefaultConnections);
+
         var command = new Command("serve", "serve FleetLock from semaphores in etcd (Airlock's keys); any number of replicas may share one etcd")
         {
-            listen, etcd, slots, groupSlots, caFile, certFile, keyFile, username, password,
+            listen, etcd, slots, groupSlots, caFile, certFile, keyFile, username, password, trustedProxy, limitFleetLock, limitGroups, limitConnections,
         };
         command.Validators.Add(result =>
         {
@@ -99,7 +104,15 @@ internal static class FleetLockCommands
                     Password = parse.GetValue(password),
                 },
                 Slots = new FleetLockSlots(parse.GetValue(slots), overrides),
+                RequestsPerMinute = parse.GetValue(limitFleetLock),
+                MaxGroups = parse.GetValue(limitGroups),
+                MaxConnections = parse.GetValue(limitConnections),
             };
+            foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
+            {
+                options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
+            }
+
             foreach (var address in parse.GetValue(listen)!)
             {
                 options.Listen.Add(new Uri(address));

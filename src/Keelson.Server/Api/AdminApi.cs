@@ -10,6 +10,9 @@ namespace Keelson.Server.Api;
 /// <summary>The admin API under <c>/api</c>: JSON, bearer token required.</summary>
 internal static class AdminApi
 {
+    /// <summary>The OpenAPI security scheme of the admin token, which every <c>/api</c> route requires.</summary>
+    public const string SecuritySchemeName = "adminToken";
+
     /// <summary>Answers 401 to a request without <c>Authorization: Bearer</c> and the admin token.</summary>
     public static RouteGroupBuilder RequireAdminToken(this RouteGroupBuilder group, string adminToken)
     {
