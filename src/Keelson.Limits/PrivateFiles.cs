@@ -48,7 +48,9 @@ public static class PrivateFiles
         {
             using var created = new FileStream(full, new FileStreamOptions
             {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerFile,
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = OwnerFile,
             });
         }
 
