@@ -28,6 +28,29 @@ internal sealed class AdminClient(HttpClient http, bool hasToken)
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) =>
         SendAsync<T>(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
 
+    /// <summary>
+    /// Every item of a paged list (<c>after=</c> cursors), read <see cref="AllPagesPerPage"/> at a time, following each
+    /// page's next cursor until the last page.
+    /// </summary>
+    public async Task<List<T>> GetAllPagesAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        var separator = path.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        string? after = null;
+        do
+        {
+            var page = await GetAsync<Keelson.Server.Api.Contracts.Page<T>>(
+                $"{path}{separator}perPage={AllPagesPerPage}{(after is null ? "" : "&after=" + Uri.EscapeDataString(after))}", cancellationToken);
+            items.AddRange(page.Items);
+            after = page.Next;
+        }
+        while (after is not null);
+        return items;
+    }
+
+    /// <summary>The largest page the server gives.</summary>
+    public const int AllPagesPerPage = 500;
+
     public Task<T> SendJsonAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken) =>
         SendAsync<T>(new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: s_json) }, cancellationToken);
 

@@ -92,4 +92,28 @@ internal static class CliParsing
         GoDuration.TryParse(text, out var duration) && duration >= TimeSpan.Zero
             ? duration
             : throw new CliException($"'{text}' is not a duration");
+
+    /// <summary>
+    /// A limit against floods (<c>--limit-...</c>): a whole number, 0 turning the limit off; <paramref name="unit"/>
+    /// says what it counts, e.g. "Omaha requests a minute from one address".
+    /// </summary>
+    public static Option<int> LimitOption(string name, string unit, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = $"at most this many {unit} (0: no limit)", DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError($"{name} {result.GetValueOrDefault<int>()} is negative; give 0 (no limit) or more");
+            }
+        });
+        return option;
+    }
+
+    /// <summary><c>--trusted-proxy</c>, the same for every service: whose <c>X-Forwarded-For</c> names the client.</summary>
+    public static Option<string[]> TrustedProxyOption() => new("--trusted-proxy")
+    {
+        Description = "address or network of a reverse proxy whose X-Forwarded-For names the client (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
 }

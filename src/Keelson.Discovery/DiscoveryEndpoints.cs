@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Keelson.Discovery.Protocol;
 using Keelson.Discovery.Storage;
+using Keelson.Limits;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,12 +27,13 @@ internal static partial class DiscoveryEndpoints
     private static readonly string[] s_unsupportedOnPut = ["dir", "prevValue", "prevIndex", "ttl", "refresh", "noValueOnSuccess"];
     private static readonly string[] s_unsupportedOnDelete = ["dir", "prevValue", "prevIndex"];
 
-    public static void Map(WebApplication app)
+    /// <summary>Maps the routes; <c>/new</c> is limited by the new tokens' rate, the token routes by the requests', <c>/health</c> never.</summary>
+    public static void Map(WebApplication app, DiscoveryOptions options)
     {
-        app.MapMethods("/new", ["GET", "POST"], new RequestDelegate(NewAsync));
+        app.MapMethods("/new", ["GET", "POST"], new RequestDelegate(NewAsync)).LimitedBy(options.NewTokens);
         app.MapGet("/health", new RequestDelegate(HealthAsync));
-        app.Map("/{token}", new RequestDelegate(KeysAsync));
-        app.Map("/{token}/{**key}", new RequestDelegate(KeysAsync));
+        app.Map("/{token}", new RequestDelegate(KeysAsync)).LimitedBy(options.Requests);
+        app.Map("/{token}/{**key}", new RequestDelegate(KeysAsync)).LimitedBy(options.Requests);
     }
 
     private static async Task NewAsync(HttpContext context)
@@ -179,6 +181,15 @@ internal static partial class DiscoveryEndpoints
                 return unsupported;
             }
 
+            // etcd reads its options from a form body too, the body's value first (Go's Request.FormValue): prevExist=false
+            // there must not be ignored.
+            if (ReadBool(form!, "prevExist", out var formPrevExist) is { } invalidForm)
+            {
+                return invalidForm;
+            }
+
+            prevExist = formPrevExist ?? prevExist;
+
             value = form!["value"] is { Count: > 0 } fromForm ? fromForm[0] : null;
         }
 
@@ -219,10 +230,14 @@ internal static partial class DiscoveryEndpoints
     }
 
     /// <summary>etcd reads booleans with Go's strconv.ParseBool; an empty value counts as absent.</summary>
-    private static KeysResult? ReadBool(IQueryCollection query, string name, out bool? value)
+    private static KeysResult? ReadBool(IQueryCollection query, string name, out bool? value) => ReadBool(query[name], name, out value);
+
+    private static KeysResult? ReadBool(IFormCollection form, string name, out bool? value) => ReadBool(form[name], name, out value);
+
+    private static KeysResult? ReadBool(Microsoft.Extensions.Primitives.StringValues values, string name, out bool? value)
     {
         value = null;
-        var text = query[name] is { Count: > 0 } values ? values[0] : null;
+        var text = values.Count > 0 ? values[0] : null;
         if (string.IsNullOrEmpty(text))
         {
             return null;

@@ -47,6 +47,24 @@ public sealed class DiscoveryOptions
     /// </summary>
     public int ExtraMembers { get; set; } = 64;
 
+    /// <summary>Requests to the token routes (<c>/TOKEN...</c>) a minute from one address; 0: no limit.</summary>
+    public int RequestsPerMinute { get; set; } = 1200;
+
+    /// <summary>Tokens created (<c>/new</c>) a minute from one address; 0: no limit.</summary>
+    public int NewTokensPerMinute { get; set; } = 30;
+
+    /// <summary>Connections open at once (each waiting member holds one); 0: no cap.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Reverse proxies whose <c>X-Forwarded-For</c> names the client (for per-address limits and logs).</summary>
+    public IList<System.Net.IPNetwork> TrustedProxies { get; } = [];
+
+    public Keelson.Limits.RateLimit Requests => new("discovery-requests", "requests to tokens", "--limit-requests", RequestsPerMinute);
+
+    public Keelson.Limits.RateLimit NewTokens => new("new-tokens", "new tokens", "--limit-new-tokens", NewTokensPerMinute);
+
+    public Keelson.Limits.Cap Connections => new("connections", "connections open at once", "--limit-connections", MaxConnections);
+
     /// <summary>Fails fast on values the service cannot run with.</summary>
     public void Validate()
     {
@@ -72,6 +90,9 @@ public sealed class DiscoveryOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(ExtraMembers);
+        ArgumentOutOfRangeException.ThrowIfNegative(RequestsPerMinute);
+        ArgumentOutOfRangeException.ThrowIfNegative(NewTokensPerMinute);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxConnections);
         if (PublicUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
         {
             throw new ArgumentException($"the public URL '{url}' is not an absolute http(s) URL", nameof(PublicUrl));

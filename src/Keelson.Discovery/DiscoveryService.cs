@@ -1,4 +1,5 @@
 using Keelson.Discovery.Storage;
+using Keelson.Limits;
 using Keelson.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -34,7 +35,9 @@ public static class DiscoveryService
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = DiscoveryEndpoints.MaxRequestBodyBytes;
+            SourceLimits.CapConnections(kestrel, options.Connections);
         });
+        builder.Services.AddSourceLimits(options.Requests, options.NewTokens);
         // Held watches end at once on stop (members retry), so a short grace period is enough.
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(options);
@@ -53,9 +56,13 @@ public static class DiscoveryService
             postgres.Logger = app.Services.GetRequiredService<ILogger<PostgresDiscoveryStore>>();
         }
 
+        app.UseTrustedProxies(options.TrustedProxies);
+        app.UseBadRequestAnswers();
+        app.UseSourceLimits();
+
         // Before the token routes: /metrics is a literal route, which routing prefers to /{token}.
         app.MapKeelsonMetrics();
-        DiscoveryEndpoints.Map(app);
+        DiscoveryEndpoints.Map(app, options);
         app.Lifetime.ApplicationStopped.Register(store.Dispose);
         return app;
     }

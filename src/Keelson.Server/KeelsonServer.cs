@@ -1,3 +1,4 @@
+using Keelson.Limits;
 using Keelson.Metrics;
 using Keelson.Server.Api;
 using Keelson.Server.Catalog;
@@ -11,7 +12,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -24,8 +24,9 @@ public static class KeelsonServer
     public static async Task<WebApplication> BuildAsync(ServerOptions options, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Limits.Validate();
         time ??= TimeProvider.System;
-        Directory.CreateDirectory(options.DataDirectory);
+        PrivateFiles.Folder(options.DataDirectory);
         var database = Database.Open(options.Database ?? DatabaseLocation.Sqlite(Path.Combine(options.DataDirectory, "keelson.db")));
         try
         {
@@ -56,7 +57,13 @@ public static class KeelsonServer
         // The dashboard's keys sit in a folder only the server's user may read; DataProtection warns that they are not also encrypted.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [new Uri("http://127.0.0.1:8080")]).Select(u => u.ToString())]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            SourceLimits.CapConnections(kestrel, options.Limits.ConnectionCap);
+        });
+        builder.Services.AddSourceLimits(options.Limits.Checks, options.Limits.Downloads, options.Limits.FleetLock);
+        builder.Services.AddSingleton(services => new NewMachineLimit(options.Limits.NewMachines));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(database);
@@ -76,7 +83,8 @@ public static class KeelsonServer
         builder.Services.AddSingleton<InstancePruner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<InstancePruner>());
         builder.Services.AddSingleton<RolloutQueries>();
-        builder.Services.AddSingleton<FleetLock.SqlFleetLockStore>();
+        builder.Services.AddSingleton(services => new FleetLock.SqlFleetLockStore(
+            services.GetRequiredService<Database>(), services.GetRequiredService<TimeProvider>(), options.Limits.FleetLockGroups));
         builder.Services.AddSingleton(services => new Security.TokenStore(
             database, time, adminToken, services.GetRequiredService<ILogger<Security.TokenStore>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<Security.TokenStore>());
@@ -89,35 +97,52 @@ public static class KeelsonServer
         builder.Services.AddSingleton<FleetLock.FleetLockMetrics>();
         builder.Services.AddKeelsonMetrics(ServerMetrics.MeterName, StoreMetrics.MeterName, FleetLock.FleetLockMetrics.MeterName);
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(openApi =>
         {
-            document.Info.Title = "Keelson update service";
-            document.Info.Description = "Admin API (bearer token of a viewer, operator or admin) and the Omaha endpoint POST /v1/update/.";
-            return Task.CompletedTask;
-        }));
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Keelson update service";
+                document.Info.Description = "Admin API (bearer token of a viewer, operator or admin) and the Omaha endpoint POST /v1/update/.";
+                document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[AdminApi.SecuritySchemeName] = new Microsoft.OpenApi.OpenApiSecurityScheme
+                {
+                    Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "A token made by keelson token create (viewer, operator or admin), or the built-in admin token: --admin-token-file, KEELSON_ADMIN_TOKEN, or DATA/admin-token.",
+                };
+                return Task.CompletedTask;
+            });
+            // Every /api route takes a token; the machines' endpoints (Omaha, payloads, FleetLock) take none.
+            openApi.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true)
+                {
+                    operation.Security =
+                    [
+                        new Microsoft.OpenApi.OpenApiSecurityRequirement
+                        {
+                            [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(AdminApi.SecuritySchemeName, context.Document)] = [],
+                        },
+                    ];
+                }
+
+                return Task.CompletedTask;
+            });
+        });
 
         var app = builder.Build();
-        if (options.TrustedProxies.Count > 0)
-        {
-            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto };
-            forwarded.KnownProxies.Clear();
-            forwarded.KnownIPNetworks.Clear();
-            foreach (var proxy in options.TrustedProxies)
-            {
-                forwarded.KnownIPNetworks.Add(proxy);
-            }
-
-            app.UseForwardedHeaders(forwarded);
-        }
-
+        app.UseTrustedProxies(options.TrustedProxies);
         app.UseExceptionHandler();
+        app.UseBadRequestAnswers();
         app.UseStatusCodePages();
+        app.UseSourceLimits();
         app.MapGet("/health", () => Results.Text("ok\n"));
         // Routing ignores a trailing slash: this serves both /v1/update/ and /v1/update.
-        app.MapPost("/v1/update/", OmahaEndpoint.HandleAsync);
-        app.MapMethods(PayloadUrls.Route, ["GET", "HEAD"], PayloadEndpoint.HandleAsync);
+        app.MapPost("/v1/update/", OmahaEndpoint.HandleAsync).LimitedBy(options.Limits.Checks);
+        app.MapMethods(PayloadUrls.Route, ["GET", "HEAD"], PayloadEndpoint.HandleAsync).LimitedBy(options.Limits.Downloads);
         app.MapAdminApi();
-        FleetLock.FleetLockEndpoints.Map(app);
+        FleetLock.FleetLockEndpoints.Map(app, options.Limits.FleetLock, options.Limits.Groups);
         app.MapDashboard();
         app.MapOpenApi();
         app.MapKeelsonMetrics();

@@ -51,6 +51,9 @@ public sealed class ServerOptions
     /// <summary>How often the machines per version and status are sampled for the dashboard's charts.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Limits against floods from clients without credentials (per address rates, caps); see <see cref="ServerLimits"/>.</summary>
+    public ServerLimits Limits { get; } = new();
+
     /// <summary>How often the dashboard's live pages look for a change in the fleet.</summary>
     public TimeSpan LiveInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -23,9 +23,10 @@ public sealed class FleetLockTests(ITestOutputHelper log)
     {
         await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
         await using var keelson = new KeelsonProcess(log);
+        // 40 machines polling every few milliseconds from this one address is what the per-address limit stops: off here.
         var replicas = await Task.WhenAll(
-            StartFleetLockAsync(keelson, etcd, "--slots", "3"),
-            StartFleetLockAsync(keelson, etcd, "--slots", "3"));
+            StartFleetLockAsync(keelson, etcd, "--slots", "3", "--limit-fleetlock", "0"),
+            StartFleetLockAsync(keelson, etcd, "--slots", "3", "--limit-fleetlock", "0"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         var holding = 0;
         var mostHolding = 0;
@@ -110,6 +111,27 @@ public sealed class FleetLockTests(ITestOutputHelper log)
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(http, replica, "/v1/pre-reboot", Body("w1", "workers"))).Status);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(http, replica, "/v1/pre-reboot", Body("w3", "workers"))).Status);
         Assert.Equal("""{"total_slots":2,"holders":["w1","w2"]}""", await GetValueAsync(etcd, "com.coreos.airlock/groups/workers/v1/semaphore"));
+    }
+
+    [Fact]
+    public async Task A_new_group_beyond_the_cap_is_refused_429_and_no_semaphore_is_made_in_etcd()
+    {
+        await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
+        await using var keelson = new KeelsonProcess(log);
+        var replica = await StartFleetLockAsync(keelson, etcd, "--limit-fleetlock-groups", "2");
+        using var http = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(http, replica, "/v1/pre-reboot", Body("m1", "g1"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(http, replica, "/v1/pre-reboot", Body("m2", "g2"))).Status);
+        var refused = await PostAsync(http, replica, "/v1/pre-reboot", Body("m3", "g3"));
+
+        Assert.Equal((HttpStatusCode.TooManyRequests, "limit_reached"), (refused.Status, refused.Kind));
+        Assert.Contains("limit 'fleetlock-groups': at most 2 FleetLock groups (set by --limit-fleetlock-groups", refused.Value, StringComparison.Ordinal);
+        var keys = await etcd.EtcdctlSucceedAsync("get", "--prefix", "--keys-only", "com.coreos.airlock/groups/");
+        Assert.DoesNotContain("g3", keys.StandardOutput, StringComparison.Ordinal);
+        // A group that exists keeps working.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(http, replica, "/v1/steady-state", Body("m1", "g1"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(http, replica, "/v1/pre-reboot", Body("m4", "g1"))).Status);
     }
 
     [Fact]

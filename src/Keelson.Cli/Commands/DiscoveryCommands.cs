@@ -36,9 +36,15 @@ internal static class DiscoveryCommands
         var maxAge = CliParsing.DurationOption("--token-max-age", "delete tokens older than this", "168h");
         var watchTimeout = CliParsing.DurationOption("--watch-timeout", "end a watch that saw no change after this (an empty 200; the member asks again)", "60s");
 
+        var defaults = new DiscoveryOptions();
+        var trustedProxy = CliParsing.TrustedProxyOption();
+        var limitRequests = CliParsing.LimitOption("--limit-requests", "requests to tokens a minute from one address", defaults.RequestsPerMinute);
+        var limitNewTokens = CliParsing.LimitOption("--limit-new-tokens", "new tokens (/new) a minute from one address", defaults.NewTokensPerMinute);
+        var limitConnections = CliParsing.LimitOption("--limit-connections", "connections open at once", defaults.MaxConnections);
+
         var command = new Command("serve", "run the discovery service: /new?size=N, /health and the tokens' v2 keys API")
         {
-            listen, publicUrl, store, maxAge, watchTimeout,
+            listen, publicUrl, store, maxAge, watchTimeout, trustedProxy, limitRequests, limitNewTokens, limitConnections,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -49,7 +55,15 @@ internal static class DiscoveryCommands
                 Store = location!,
                 TokenMaxAge = CliParsing.Duration(parse.GetValue(maxAge)),
                 WatchTimeout = CliParsing.Duration(parse.GetValue(watchTimeout)),
+                RequestsPerMinute = parse.GetValue(limitRequests),
+                NewTokensPerMinute = parse.GetValue(limitNewTokens),
+                MaxConnections = parse.GetValue(limitConnections),
             };
+            foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
+            {
+                options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
+            }
+
             foreach (var address in parse.GetValue(listen)!)
             {
                 options.Listen.Add(new Uri(address));

@@ -65,9 +65,14 @@ internal static class FleetLockCommands
             "whose requests may take or free a slot: any, or certificate (mTLS; the client certificate's CN must be the id)",
             Keelson.Server.Trust.MachineTrustMode.Any, Keelson.Server.Trust.MachineTrustMode.Certificate);
 
+        var trustedProxy = CliParsing.TrustedProxyOption();
+        var limitFleetLock = CliParsing.LimitOption("--limit-fleetlock", "FleetLock requests a minute from one address", FleetLockLimits.DefaultPerMinute);
+        var limitGroups = CliParsing.LimitOption("--limit-fleetlock-groups", "FleetLock groups kept in etcd (a new group beyond gets 429)", FleetLockLimits.DefaultGroups);
+        var limitConnections = CliParsing.LimitOption("--limit-connections", "connections open at once", Keelson.Server.ServerLimits.DefaultConnections);
+
         var command = new Command("serve", "serve FleetLock from semaphores in etcd (Airlock's keys); any number of replicas may share one etcd")
         {
-            listen, etcd, slots, groupSlots, caFile, certFile, keyFile, username, password, machineTrust,
+            listen, etcd, slots, groupSlots, caFile, certFile, keyFile, username, password, trustedProxy, limitFleetLock, limitGroups, limitConnections, machineTrust,
         };
         command.Validators.Add(result =>
         {
@@ -103,7 +108,15 @@ internal static class FleetLockCommands
                 },
                 Slots = new FleetLockSlots(parse.GetValue(slots), overrides),
                 MachineTrust = CliParsing.MachineTrust(parse.GetValue(machineTrust)),
+                RequestsPerMinute = parse.GetValue(limitFleetLock),
+                MaxGroups = parse.GetValue(limitGroups),
+                MaxConnections = parse.GetValue(limitConnections),
             };
+            foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
+            {
+                options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
+            }
+
             foreach (var address in parse.GetValue(listen)!)
             {
                 options.Listen.Add(new Uri(address));

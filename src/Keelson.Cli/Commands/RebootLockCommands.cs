@@ -27,7 +27,7 @@ internal static class RebootLockCommands
         var command = new Command("list", "list the reboot groups, their slots and who holds them");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var groups = await AdminOptions.Client(parse).GetAsync<List<RebootLockGroupInfo>>(ApiPath, ct);
+            var groups = await AdminOptions.Client(parse).GetAllPagesAsync<RebootLockGroupInfo>(ApiPath, ct);
             var output = AdminOptions.Output(parse);
             if (parse.GetValue(AdminOptions.Json))
             {

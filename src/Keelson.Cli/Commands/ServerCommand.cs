@@ -31,11 +31,14 @@ internal static class ServerCommand
         var tokenFile = new Option<FileInfo>("--admin-token-file") { Description = "file (mode 0600) holding the built-in admin token, at least 32 random characters (default: $KEELSON_ADMIN_TOKEN, else DATA/admin-token, generated)" };
         var retention = new Option<string>("--instance-retention") { Description = "prune machines not seen for this long", DefaultValueFactory = _ => "720h" };
         retention.Validators.Add(result => CliParsing.ValidateDuration(result, "--instance-retention"));
-        var trustedProxy = new Option<string[]>("--trusted-proxy")
-        {
-            Description = "address or network of a reverse proxy whose X-Forwarded-For names the machine (repeatable)",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var trustedProxy = CliParsing.TrustedProxyOption();
+        var defaults = new ServerLimits();
+        var limitChecks = CliParsing.LimitOption("--limit-checks", "Omaha requests a minute from one address", defaults.ChecksPerMinute);
+        var limitNewMachines = CliParsing.LimitOption("--limit-new-machines", "machines never seen before a minute from one address (others get 429, not recorded)", defaults.NewMachinesPerMinute);
+        var limitDownloads = CliParsing.LimitOption("--limit-downloads", "payload requests a minute from one address", defaults.DownloadsPerMinute);
+        var limitFleetLock = CliParsing.LimitOption("--limit-fleetlock", "FleetLock requests a minute from one address", defaults.FleetLockPerMinute);
+        var limitGroups = CliParsing.LimitOption("--limit-fleetlock-groups", "FleetLock groups kept (a new group beyond gets 429)", defaults.FleetLockGroups);
+        var limitConnections = CliParsing.LimitOption("--limit-connections", "connections open at once", defaults.Connections);
 
         var machineTrust = CliParsing.MachineTrustOption(
             "whose reports may move a rollout (status, update and reboot slots): any; token (a machine token as the URL's "
@@ -44,7 +47,8 @@ internal static class ServerCommand
 
         var command = new Command("server", "run the update service (Omaha endpoint, payload hosting, admin API, dashboard)")
         {
-            data, database, listen, publicUrl, tokenFile, retention, trustedProxy, machineTrust,
+            data, database, listen, publicUrl, tokenFile, retention, trustedProxy,
+            limitChecks, limitNewMachines, limitDownloads, limitFleetLock, limitGroups, limitConnections, machineTrust,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
@@ -63,6 +67,12 @@ internal static class ServerCommand
                 options.Listen.Add(new Uri(address));
             }
 
+            options.Limits.ChecksPerMinute = parse.GetValue(limitChecks);
+            options.Limits.NewMachinesPerMinute = parse.GetValue(limitNewMachines);
+            options.Limits.DownloadsPerMinute = parse.GetValue(limitDownloads);
+            options.Limits.FleetLockPerMinute = parse.GetValue(limitFleetLock);
+            options.Limits.FleetLockGroups = parse.GetValue(limitGroups);
+            options.Limits.Connections = parse.GetValue(limitConnections);
             foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
             {
                 options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));

@@ -35,7 +35,7 @@ internal sealed class DemoOperator(AdminClient admin)
     {
         var groups = admin.GetAsync<List<GroupInfo>>($"{s_app}/groups", cancellationToken);
         var instances = admin.GetAsync<Page<InstanceInfo>>($"{s_app}/instances?perPage={MaxInstancesPerPage}", cancellationToken);
-        var locks = admin.GetAsync<List<RebootLockGroupInfo>>("api/reboot-locks", cancellationToken);
+        var locks = admin.GetAllPagesAsync<RebootLockGroupInfo>("api/reboot-locks", cancellationToken);
         await Task.WhenAll(groups, instances, locks);
         return new ServerState(await groups, (await instances).Items, await locks);
     }

@@ -23,6 +23,7 @@ internal static class Examples
             "keelson server --data /var/lib/keelson --listen http://0.0.0.0:8080 --public-url https://updates.example.com",
             "keelson server --data /var/lib/keelson --admin-token-file /etc/keelson/admin-token",
             "keelson server --data /var/lib/keelson --database postgres://keelson:secret@db.example.com:5432/keelson?sslmode=require",
+            "keelson server --data /var/lib/keelson --trusted-proxy 10.0.0.5 --limit-new-machines 600 --limit-checks 5000",
         ],
         ["package publish"] =
         [
@@ -100,6 +101,7 @@ internal static class Examples
         ["discovery serve"] =
         [
             "keelson discovery serve --listen http://0.0.0.0:8087 --store etcd:http://10.0.0.1:2379",
+            "keelson discovery serve --listen http://0.0.0.0:8087 --limit-new-tokens 10 --trusted-proxy 10.0.0.5",
             "keelson discovery serve --listen http://0.0.0.0:8087 --store postgres://keelson:secret@db.example.com/discovery?sslmode=require",
         ],
         ["agent"] = ["keelson agent", "keelson agent --config update.conf --disk /dev/vda --state-dir /tmp/keelson"],
@@ -124,7 +126,11 @@ internal static class Examples
         ["reboot-lock list"] = ["keelson reboot-lock list"],
         ["reboot-lock set"] = ["keelson reboot-lock set default --slots 2"],
         ["reboot-lock release"] = ["keelson reboot-lock release default 0f4c2a3e6f0a4c8e9a3b1d2c3e4f5a6b"],
-        ["fleetlock serve"] = ["keelson fleetlock serve --etcd http://10.0.0.1:2379 --slots 2 --group-slots workers=5"],
+        ["fleetlock serve"] =
+        [
+            "keelson fleetlock serve --etcd http://10.0.0.1:2379 --slots 2 --group-slots workers=5",
+            "keelson fleetlock serve --etcd http://10.0.0.1:2379 --limit-fleetlock 0 --limit-fleetlock-groups 5000",
+        ],
         ["status"] = ["keelson status", "keelson status --group stable --json"],
         ["demo"] = ["keelson demo", "keelson demo --machines 6 --speed 2 --data demo"],
     };

@@ -19,7 +19,7 @@ internal sealed record FleetStatus(string App, IReadOnlyList<GroupRollout> Group
         IReadOnlyList<GroupRollout> groups = group is null
             ? await client.GetAsync<List<GroupRollout>>($"{appPath}/rollout", cancellationToken)
             : [await client.GetAsync<GroupRollout>($"{appPath}/groups/{Uri.EscapeDataString(group)}/rollout", cancellationToken)];
-        var locks = await client.GetAsync<List<RebootLockGroupInfo>>("api/reboot-locks", cancellationToken);
+        var locks = await client.GetAllPagesAsync<RebootLockGroupInfo>("api/reboot-locks", cancellationToken);
         return new FleetStatus(app, groups, locks);
     }
 }

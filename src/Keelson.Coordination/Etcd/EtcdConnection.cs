@@ -107,6 +107,20 @@ public sealed class EtcdConnection : IDisposable
         return CallAsync((client, headers, deadline) => client.GetAsync(request, headers, deadline, cancellationToken), cancellationToken);
     }
 
+    /// <summary>How many keys start with <paramref name="prefix"/> (counted by etcd; no value is sent).</summary>
+    /// <exception cref="RebootLockException">No member could be reached, or etcd refused the call.</exception>
+    public async Task<long> CountPrefixAsync(string prefix, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var start = System.Text.Encoding.UTF8.GetBytes(prefix);
+        var end = (byte[])start.Clone();
+        // The range end is the prefix with its last byte raised by one: every key that starts with the prefix sorts before it.
+        end[^1]++;
+        var request = new RangeRequest { Key = ByteString.CopyFrom(start), RangeEnd = ByteString.CopyFrom(end), CountOnly = true };
+        var response = await CallAsync((client, headers, deadline) => client.GetAsync(request, headers, deadline, cancellationToken), cancellationToken);
+        return response.Count;
+    }
+
     public void Dispose()
     {
         foreach (var member in _members)

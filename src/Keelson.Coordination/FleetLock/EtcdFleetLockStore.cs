@@ -27,14 +27,24 @@ public sealed class EtcdFleetLockStore : IFleetLockStore
 
     private readonly EtcdConnection _etcd;
     private readonly TimeProvider _time;
+    private readonly int _maxGroups;
+    private readonly string _capDescription;
 
     /// <param name="etcd">The cluster; not disposed by this store.</param>
     /// <param name="slots">The slots of each group.</param>
     /// <param name="time">Clock of the short random pauses between attempts that lost a race.</param>
-    public EtcdFleetLockStore(EtcdConnection etcd, FleetLockSlots slots, TimeProvider? time = null)
+    /// <param name="maxGroups">
+    /// Groups kept at most: a lock of a group without a semaphore yet is refused once this many exist (0: no cap).
+    /// Replicas deciding at the same moment may each create one more.
+    /// </param>
+    /// <param name="capDescription">How a refusal names the cap on groups (its name and setting).</param>
+    public EtcdFleetLockStore(EtcdConnection etcd, FleetLockSlots slots, TimeProvider? time = null, int maxGroups = 0, string? capDescription = null)
     {
         ArgumentNullException.ThrowIfNull(etcd);
         ArgumentNullException.ThrowIfNull(slots);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxGroups);
+        _maxGroups = maxGroups;
+        _capDescription = capDescription ?? $"at most {maxGroups} groups";
         _etcd = etcd;
         Slots = slots;
         _time = time ?? TimeProvider.System;
@@ -57,6 +67,13 @@ public sealed class EtcdFleetLockStore : IFleetLockStore
         ArgumentException.ThrowIfNullOrEmpty(group);
         ArgumentException.ThrowIfNullOrEmpty(id);
         var key = Key(group);
+        if (_maxGroups > 0
+            && (await _etcd.GetAsync(key, cancellationToken)).Kvs.Count == 0
+            && await _etcd.CountPrefixAsync(KeyPrefix, cancellationToken) >= _maxGroups)
+        {
+            return LockOutcome.OverLimit($"group '{group}' is new and the server keeps no more groups: {_capDescription}");
+        }
+
         var current = await ReadOrCreateAsync(key, group, cancellationToken);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {

@@ -24,6 +24,9 @@ public static class FleetLockErrorKinds
     /// <summary>503: the server's store (etcd, its database) failed; asking again may help.</summary>
     public const string StoreFailed = "lock_store_failed";
 
+    /// <summary>429: a limit of the server against floods (its most groups) refused the request; the value names the limit.</summary>
+    public const string LimitReached = "limit_reached";
+
     /// <summary>500: anything else went wrong in the server (Airlock's fallback kind).</summary>
     public const string GenericError = "generic_error";
 

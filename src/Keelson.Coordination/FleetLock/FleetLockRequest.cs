@@ -86,7 +86,9 @@ public sealed record FleetLockRequest
         }
         catch (JsonException e)
         {
-            error = Invalid($"the body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}; expected {Shape}");
+            // Some errors (a property given twice) come without a position: the message then names none.
+            var at = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+            error = Invalid($"the body is not valid JSON{at}: {FirstSentence(e.Message)}; expected {Shape}");
             return false;
         }
 

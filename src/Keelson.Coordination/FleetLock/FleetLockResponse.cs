@@ -11,6 +11,7 @@ public sealed record FleetLockResponse(int StatusCode, FleetLockError? Error, st
     public const int BadRequest = 400;
     public const int Forbidden = 403;
     public const int Conflict = 409;
+    public const int TooManyRequests = 429;
     public const int InternalServerError = 500;
     public const int ServiceUnavailable = 503;
 

@@ -10,8 +10,8 @@ namespace Keelson.Coordination.FleetLock;
 /// <remarks>
 /// Answers: 200 when the slot is held (also when it was already) or released (also when none was held);
 /// 400 <c>invalid_client_identity</c> for a bad header, body, id or group; 403 <c>untrusted_client</c> for a sender
-/// that may not act for the machine it names; 409 <c>failed_lock_semaphore_full</c>
-/// when every slot is held; 503 <c>lock_store_failed</c> when the store failed.
+/// that may not act for the machine it names; 409 <c>failed_lock_semaphore_full</c> when every slot is held; 429
+/// <c>limit_reached</c> when the store keeps no more groups; 503 <c>lock_store_failed</c> when the store failed.
 /// </remarks>
 public sealed class FleetLockService(IFleetLockStore store)
 {
@@ -48,6 +48,11 @@ public sealed class FleetLockService(IFleetLockStore store)
             {
                 case FleetLockOperation.PreReboot:
                     var outcome = await _store.LockAsync(request.Group, request.Id, cancellationToken);
+                    if (outcome.LimitReached)
+                    {
+                        return FleetLockResponse.Failure(FleetLockResponse.TooManyRequests, new FleetLockError(FleetLockErrorKinds.LimitReached, outcome.Detail));
+                    }
+
                     return outcome.Acquired
                         ? FleetLockResponse.Success(
                             outcome.AlreadyHeld

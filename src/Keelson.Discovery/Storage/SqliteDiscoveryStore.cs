@@ -39,7 +39,7 @@ internal sealed class SqliteDiscoveryStore : SqlDiscoveryStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        Keelson.Limits.PrivateFiles.SqliteDatabase(full);
         var store = new SqliteDiscoveryStore(full);
         try
         {

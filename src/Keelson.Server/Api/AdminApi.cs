@@ -14,6 +14,9 @@ namespace Keelson.Server.Api;
 /// </summary>
 internal static class AdminApi
 {
+    /// <summary>The OpenAPI security scheme of the bearer token (a viewer's, operator's or admin's) every <c>/api</c> route requires.</summary>
+    public const string SecuritySchemeName = "adminToken";
+
     public static void MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api").RequireToken();

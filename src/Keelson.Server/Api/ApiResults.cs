@@ -60,7 +60,8 @@ internal static class ApiResults
         catch (JsonException e)
         {
             var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            return CatalogError.Invalid(field, $"the JSON is malformed at {e.Path ?? "$"} (line {e.LineNumber + 1}): {FirstSentence(e.Message)}");
+            var line = e.LineNumber is { } number ? $" (line {number + 1})" : "";
+            return CatalogError.Invalid(field, $"the JSON is malformed at {e.Path ?? "$"}{line}: {FirstSentence(e.Message)}");
         }
     }
 

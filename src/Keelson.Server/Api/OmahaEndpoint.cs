@@ -1,4 +1,5 @@
 using System.Buffers;
+using Keelson.Limits;
 using Keelson.Omaha;
 using Keelson.Server.Metrics;
 using Keelson.Server.Trust;
@@ -10,7 +11,8 @@ namespace Keelson.Server.Api;
 /// <summary><c>POST /v1/update/</c>: the Omaha endpoint machines check in at.</summary>
 internal static class OmahaEndpoint
 {
-    public static async Task HandleAsync(HttpContext context, UpdateService updates, MachineTrust trust, ServerMetrics metrics)
+    public static async Task HandleAsync(
+        HttpContext context, UpdateService updates, MachineTrust trust, ServerMetrics metrics, NewMachineLimit newMachines, LimitRefusals refusals)
     {
         var request = context.Request;
         var response = context.Response;
@@ -36,13 +38,13 @@ internal static class OmahaEndpoint
                 return;
             }
 
-            OmahaResponse answer;
+            CheckAnswer answer;
             try
             {
                 var omahaRequest = OmahaRequestReader.Read(buffer.AsSpan(0, length));
                 metrics.Received(omahaRequest);
                 var caller = await trust.IdentifyAsync(context, cancellationToken);
-                answer = await updates.HandleAsync(omahaRequest, context.Connection.RemoteIpAddress?.ToString() ?? "", caller, cancellationToken);
+                answer = await updates.HandleAsync(omahaRequest, SourceAddress.Of(context), caller, cancellationToken);
             }
             catch (Exception e) when (e is not (OmahaFormatException or OperationCanceledException))
             {
@@ -57,8 +59,14 @@ internal static class OmahaEndpoint
                 return;
             }
 
+            if (answer.Response is not { } omahaResponse)
+            {
+                await refusals.RefuseAsync(context, newMachines.Limit.Name, newMachines.Limit.Describe(), answer.RetryAfter);
+                return;
+            }
+
             response.ContentType = "text/xml; charset=utf-8";
-            OmahaResponseWriter.Write(answer, response.BodyWriter);
+            OmahaResponseWriter.Write(omahaResponse, response.BodyWriter);
             await response.BodyWriter.FlushAsync(cancellationToken);
         }
         finally

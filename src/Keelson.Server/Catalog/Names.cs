@@ -5,12 +5,18 @@ namespace Keelson.Server.Catalog;
 /// <summary>Rules for the names and versions that admin requests carry.</summary>
 public static class Names
 {
-    /// <summary>Channel and group names: 1-64 of letters, digits, '-', '_' and '.'.</summary>
+    /// <summary>Channel and group names: 1-64 of letters, digits, '-', '_' and '.', but not '.' or '..'.</summary>
     public static CatalogError? CheckName(string field, string? name)
     {
         if (string.IsNullOrEmpty(name))
         {
             return CatalogError.Invalid(field, $"{field} is required");
+        }
+
+        if (name is "." or "..")
+        {
+            // Valid characters, but a URL path segment that clients and proxies resolve away: such a name could never be reached.
+            return CatalogError.Invalid(field, $"{field} '{name}' is not allowed: '.' and '..' name no path segment of their own");
         }
 
         return name.Length <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')

@@ -1,6 +1,8 @@
 using System.Buffers;
 using Keelson.Coordination.FleetLock;
+using Keelson.Limits;
 using Keelson.Server.Api;
+using Keelson.Server.Api.Contracts;
 using Keelson.Server.Catalog;
 using Keelson.Server.Security;
 using Keelson.Server.Trust;
@@ -20,36 +22,56 @@ namespace Keelson.Server.FleetLock;
 internal static partial class FleetLockEndpoints
 {
     /// <summary>The update server's FleetLock: the protocol endpoints and the admin API over its own database.</summary>
-    public static void Map(WebApplication app)
+    public static void Map(WebApplication app, RateLimit requests, Cap groups)
     {
         ArgumentNullException.ThrowIfNull(app);
         var store = app.Services.GetRequiredService<SqlFleetLockStore>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockEndpoints).FullName!);
-        MapProtocol(app, new FleetLockService(store), app.Services.GetRequiredService<MachineTrust>(), logger);
+        MapProtocol(app, new FleetLockService(store), app.Services.GetRequiredService<MachineTrust>(), logger, requests, groups);
         MapAdmin(app, store, logger);
     }
 
-    /// <summary>The two protocol endpoints over <paramref name="service"/>, for the machines <paramref name="trust"/> believes.</summary>
-    public static void MapProtocol(IEndpointRouteBuilder endpoints, FleetLockService service, MachineTrust trust, ILogger logger)
+    /// <summary>
+    /// The two protocol endpoints over <paramref name="service"/>, for the machines <paramref name="trust"/> believes,
+    /// limited per address by <paramref name="requests"/>; <paramref name="groups"/> names the store's cap on groups in
+    /// the log line of a refusal.
+    /// </summary>
+    public static void MapProtocol(
+        IEndpointRouteBuilder endpoints, FleetLockService service, MachineTrust trust, ILogger logger, RateLimit requests, Cap groups)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(groups);
         var metrics = endpoints.ServiceProvider.GetRequiredService<FleetLockMetrics>();
-        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, trust, metrics, logger))
-            .WithSummary("FleetLock: take a reboot slot (recursive); header fleet-lock-protocol: true");
-        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, trust, metrics, logger))
-            .WithSummary("FleetLock: release the reboot slot if held; header fleet-lock-protocol: true");
+        var refusals = endpoints.ServiceProvider.GetRequiredService<LimitRefusals>();
+        endpoints.MapPost(FleetLockProtocol.PreRebootPath, context => HandleAsync(context, FleetLockOperation.PreReboot, service, trust, metrics, logger, refusals, groups))
+            .WithSummary("FleetLock: take a reboot slot (recursive); header fleet-lock-protocol: true")
+            .LimitedBy(requests);
+        endpoints.MapPost(FleetLockProtocol.SteadyStatePath, context => HandleAsync(context, FleetLockOperation.SteadyState, service, trust, metrics, logger, refusals, groups))
+            .WithSummary("FleetLock: release the reboot slot if held; header fleet-lock-protocol: true")
+            .LimitedBy(requests);
     }
 
     private static void MapAdmin(IEndpointRouteBuilder endpoints, SqlFleetLockStore store, ILogger logger)
     {
         var api = endpoints.MapGroup("/api/reboot-locks").RequireToken();
 
-        api.MapGet("/", async (CancellationToken ct) => Results.Json(await store.ListAsync(ct), ApiResults.Json))
-            .Produces<IReadOnlyList<RebootLockGroupInfo>>()
-            .WithDescription("The FleetLock reboot groups: slots and holders. A group never configured has 1 slot.");
+        api.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
+            {
+                var page = ApiResults.QueryInt(request, "page", 1);
+                var perPage = ApiResults.QueryInt(request, "perPage", 50);
+                var after = request.Query["after"].ToString() is { Length: > 0 } text ? text : null;
+                var invalid = page.Error ?? perPage.Error ?? FleetQueries.CheckPage(page.Value, perPage.Value)
+                    ?? (after is not null ? CheckGroup(after) : null);
+                return invalid is not null
+                    ? ApiResults.Problem(invalid)
+                    : Results.Json(await store.ListAsync(page.Value, perPage.Value, after, ct), ApiResults.Json);
+            })
+            .Produces<Page<RebootLockGroupInfo>>()
+            .WithDescription("The FleetLock reboot groups by name: slots and holders. A group never configured has 1 slot. Paging: page (from 1), "
+                + $"perPage (1-{FleetQueries.MaxPerPage}, default 50); after: a page's next cursor (the last group's name), for the page after it at any depth.");
         api.MapGet("/{group}", async (string group, CancellationToken ct) =>
                 CheckGroup(group) is { } invalid ? ApiResults.Problem(invalid) : Results.Json(await store.GetAsync(group, ct), ApiResults.Json))
             .Produces<RebootLockGroupInfo>();
@@ -117,7 +139,8 @@ internal static partial class FleetLockEndpoints
         FleetLockProtocol.IsValidGroup(group, out var error) ? null : CatalogError.Invalid("group", error);
 
     private static async Task HandleAsync(
-        HttpContext context, FleetLockOperation operation, FleetLockService service, MachineTrust trust, FleetLockMetrics metrics, ILogger logger)
+        HttpContext context, FleetLockOperation operation, FleetLockService service, MachineTrust trust, FleetLockMetrics metrics, ILogger logger,
+        LimitRefusals refusals, Cap groups)
     {
         var request = context.Request;
         var header = request.Headers.TryGetValue(FleetLockProtocol.HeaderName, out var values) ? values.ToString() : null;
@@ -144,7 +167,16 @@ internal static partial class FleetLockEndpoints
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        Log(logger, operation, answer);
+        if (answer is { Error.Kind: FleetLockErrorKinds.LimitReached })
+        {
+            // Logged as every limit is, once a minute at most, so that a flood of new groups cannot flood the log.
+            refusals.Refused(groups.Name, SourceAddress.Of(context));
+        }
+        else
+        {
+            Log(logger, operation, answer);
+        }
+
         metrics.Answered(operation, answer);
         context.Response.StatusCode = answer.StatusCode;
         if (answer.Body is { } body)
@@ -192,7 +224,7 @@ internal static partial class FleetLockEndpoints
     [LoggerMessage(EventId = FleetLockEventIds.Refused, Level = LogLevel.Debug, Message = "FleetLock: no slot: {Summary}")]
     private static partial void LogRefused(ILogger logger, string summary);
 
-    [LoggerMessage(EventId = FleetLockEventIds.Invalid, Level = LogLevel.Information, Message = "FleetLock: refused a request to {Path}: {Summary}")]
+    [LoggerMessage(EventId = FleetLockEventIds.Invalid, Level = LogLevel.Debug, Message = "FleetLock: refused a request to {Path}: {Summary}")]
     private static partial void LogInvalid(ILogger logger, string path, string summary);
 
     [LoggerMessage(EventId = FleetLockEventIds.StoreFailed, Level = LogLevel.Error, Message = "FleetLock: the store failed: {Summary}")]

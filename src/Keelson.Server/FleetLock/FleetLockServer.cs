@@ -1,6 +1,7 @@
 using Keelson.Coordination.Etcd;
 using Keelson.Coordination.FleetLock;
 using Keelson.Coordination.Locks;
+using Keelson.Limits;
 using Keelson.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -38,9 +39,14 @@ public static partial class FleetLockServer
     {
         ArgumentNullException.ThrowIfNull(options);
         var settings = options.Etcd ?? throw new ArgumentException("the etcd endpoints are required", nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.RequestsPerMinute);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxGroups);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxConnections);
+        var requests = FleetLockLimits.Requests(options.RequestsPerMinute);
+        var groups = FleetLockLimits.Groups(options.MaxGroups);
         time ??= TimeProvider.System;
         var etcd = EtcdConnection.Create(settings);
-        var store = new EtcdFleetLockStore(etcd, options.Slots, time);
+        var store = new EtcdFleetLockStore(etcd, options.Slots, time, groups.Max, groups.Describe());
         var starting = new StartingFleetLockStore(store, etcd.Describe);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -53,7 +59,9 @@ public static partial class FleetLockServer
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            SourceLimits.CapConnections(kestrel, ServerLimits.ConnectionsCap(options.MaxConnections));
         });
+        builder.Services.AddSourceLimits(requests);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(starting);
@@ -62,6 +70,9 @@ public static partial class FleetLockServer
 
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FleetLockServer).FullName!);
+        app.UseTrustedProxies(options.TrustedProxies);
+        app.UseBadRequestAnswers();
+        app.UseSourceLimits();
         app.MapGet("/health", async (CancellationToken ct) =>
         {
             try
@@ -74,7 +85,7 @@ public static partial class FleetLockServer
                 return Results.Text($"{e.Message}\n", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });
-        FleetLockEndpoints.MapProtocol(app, new FleetLockService(starting), new Trust.MachineTrust(options.MachineTrust, tokens: null), logger);
+        FleetLockEndpoints.MapProtocol(app, new FleetLockService(starting), new Trust.MachineTrust(options.MachineTrust, tokens: null), logger, requests, groups);
         app.MapKeelsonMetrics();
         app.Lifetime.ApplicationStopped.Register(etcd.Dispose);
         return app;

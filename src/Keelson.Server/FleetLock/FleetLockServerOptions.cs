@@ -23,4 +23,16 @@ public sealed class FleetLockServerOptions
 
     /// <summary>The slots of each group: one reboot at a time unless configured otherwise.</summary>
     public FleetLockSlots Slots { get; set; } = new(1);
+
+    /// <summary>FleetLock requests a minute from one address; 0: no limit.</summary>
+    public int RequestsPerMinute { get; set; } = FleetLockLimits.DefaultPerMinute;
+
+    /// <summary>Groups kept at most; a machine asking for a slot of a new group beyond it gets 429. 0: no cap.</summary>
+    public int MaxGroups { get; set; } = FleetLockLimits.DefaultGroups;
+
+    /// <summary>Connections open at once; 0: no cap.</summary>
+    public int MaxConnections { get; set; } = ServerLimits.DefaultConnections;
+
+    /// <summary>Reverse proxies whose <c>X-Forwarded-For</c> names the client (for per-address limits and logs).</summary>
+    public IList<System.Net.IPNetwork> TrustedProxies { get; } = [];
 }

@@ -27,8 +27,11 @@ public static class CheckOutcomes
     /// <summary>The request was refused before any app was looked at: malformed XML (400) or too large (413).</summary>
     public const string Refused = "refused";
 
+    /// <summary>A machine never seen before was refused by the cap on new machines (429) and not recorded.</summary>
+    public const string Limited = "limited";
+
     /// <summary>The server failed answering (a storage error): HTTP 500.</summary>
     public const string Error = "error";
 
-    public static IReadOnlyList<string> All { get; } = [Routine, NoUpdate, Granted, Reoffered, Held, EventsOnly, UnknownApp, Refused, Error];
+    public static IReadOnlyList<string> All { get; } = [Routine, NoUpdate, Granted, Reoffered, Held, EventsOnly, UnknownApp, Refused, Limited, Error];
 }

@@ -58,6 +58,12 @@ public sealed class Database : IDisposable
     /// <summary>A SQLite database in <paramref name="path"/>, created when absent.</summary>
     public static Database OpenSqlite(string path)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path != ":memory:")
+        {
+            Keelson.Limits.PrivateFiles.SqliteDatabase(path);
+        }
+
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,

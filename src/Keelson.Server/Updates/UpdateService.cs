@@ -40,12 +40,14 @@ public sealed partial class UpdateService : IAsyncDisposable
     private readonly ServerMetrics _metrics;
     private readonly MachineTrust _trust;
     private readonly GroupCommit<StatusCheck, (OmahaAppResponse Response, CheckContext? Check)> _commits;
+    private readonly NewMachineLimit _newMachines;
 
     public UpdateService(
         Database database, GroupCache groups, MachineStateCache machines, MachineStateReader reader, InstanceTouches touches, PayloadUrls urls, ServerMetrics metrics,
-        MachineTrust trust, TimeProvider time, ILogger<UpdateService> logger)
+        MachineTrust trust, NewMachineLimit newMachines, TimeProvider time, ILogger<UpdateService> logger)
     {
         _trust = trust;
+        _newMachines = newMachines;
         _metrics = metrics;
         _database = database;
         _groups = groups;
@@ -63,11 +65,26 @@ public sealed partial class UpdateService : IAsyncDisposable
     public long SharedCommits => _commits.SharedBatches;
 
     /// <summary>Answers a request from <paramref name="clientIp"/> that proved <paramref name="caller"/> (see <see cref="MachineTrust"/>).</summary>
-    public async Task<OmahaResponse> HandleAsync(OmahaRequest request, string clientIp, MachineCaller caller, CancellationToken cancellationToken)
+    public async Task<CheckAnswer> HandleAsync(OmahaRequest request, string clientIp, MachineCaller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Every app is checked before any is recorded, so a bad request changes nothing.
         var machineIds = request.Apps.Select(app => MachineIds.Of(request, app)).ToList();
+        if (_newMachines.IsOn)
+        {
+            // Machines never seen before are counted against their address's cap before anything is recorded.
+            for (var i = 0; i < request.Apps.Count; i++)
+            {
+                var appId = request.Apps[i].NormalizedAppId;
+                var state = _machines.Find(appId, machineIds[i]) ?? await ReadStateAsync(appId, machineIds[i], cancellationToken);
+                if (MachineState.IsUnknown(state) && !_newMachines.TryAdmit(clientIp, out var retryAfter))
+                {
+                    _metrics.Checked(CheckOutcomes.Limited);
+                    return new CheckAnswer(null, retryAfter);
+                }
+            }
+        }
+
         var apps = new List<OmahaAppResponse>(request.Apps.Count);
         for (var i = 0; i < request.Apps.Count; i++)
         {
@@ -76,7 +93,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         }
 
         var now = _time.GetUtcNow();
-        return new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds);
+        return new CheckAnswer(new OmahaResponse(apps, (long)now.TimeOfDay.TotalSeconds));
     }
 
     /// <remarks>
@@ -110,6 +127,12 @@ public sealed partial class UpdateService : IAsyncDisposable
                 };
                 InstanceObservation.Apply(seen, app, view, clientIp, now);
                 await _touches.EnqueueAsync(seen, cancellationToken);
+                if (MachineState.IsUnknown(state))
+                {
+                    // Its row is on its way: its next request is not a new machine's (which the cap on new machines counts).
+                    _machines.Remember(appId, machineId, MachineState.Of(seen), _machines.StartRead());
+                }
+
                 _metrics.Checked(app.UpdateCheck ? CheckOutcomes.Routine : CheckOutcomes.EventsOnly);
                 return new OmahaAppResponse(app.AppId, OmahaAppStatus.Ok, app.Ping is not null, app.UpdateCheck ? NoUpdate : null, app.Events.Count);
             }

@@ -87,6 +87,20 @@ public sealed class FleetLockRequestTests
         Assert.Contains(message, error.Value, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"client_params":{"id":"m1","id":"m2","group":"default"}}""")]
+    [InlineData("""{"client_params":{"id":"m1","group":"default"}""")]
+    [InlineData("client_params=m1")]
+    public void A_JSON_error_reads_well_with_or_without_a_position(string body)
+    {
+        var error = Refused(body);
+
+        Assert.StartsWith("the body is not valid JSON", error.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("line ,", error.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("byte )", error.Value, StringComparison.Ordinal);
+        Assert.Matches(@"^the body is not valid JSON( \(line \d+, byte \d+\))?: [^;]+; expected", error.Value);
+    }
+
     [Fact]
     public void Ids_and_groups_have_an_upper_bound()
     {

@@ -49,8 +49,8 @@ public sealed class FleetLockEndpointTests : IAsyncLifetime
 
     private static string Body(string id, string group = "default") => $$$"""{"client_params":{"id":"{{{id}}}","group":"{{{group}}}"}}""";
 
-    private async Task<List<RebootLockGroupInfo>> ListAsync() =>
-        (await _server.Http.GetFromJsonAsync<List<RebootLockGroupInfo>>("/api/reboot-locks", TestServer.Json))!;
+    private async Task<IReadOnlyList<RebootLockGroupInfo>> ListAsync() =>
+        (await _server.Http.GetFromJsonAsync<Keelson.Server.Api.Contracts.Page<RebootLockGroupInfo>>("/api/reboot-locks", TestServer.Json))!.Items;
 
     [Fact]
     public async Task Pre_reboot_grants_one_machine_per_unconfigured_group_and_steady_state_frees_it()

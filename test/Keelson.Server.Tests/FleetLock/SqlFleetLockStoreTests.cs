@@ -128,7 +128,7 @@ public sealed class SqlFleetLockStoreTests : IAsyncLifetime
         await LockAsync("w1", "workers");
         await LockAsync("m1");
 
-        var groups = await _store.ListAsync(CancellationToken.None);
+        var groups = await _store.ListAllAsync(CancellationToken.None);
 
         Assert.Equal(["default", "workers"], groups.Select(g => g.Group));
         Assert.Equal(1, groups[0].Slots);
