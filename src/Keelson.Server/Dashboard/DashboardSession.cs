@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using Keelson.Server.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Keelson.Server.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace Keelson.Server.Dashboard;
