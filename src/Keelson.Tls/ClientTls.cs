@@ -63,7 +63,7 @@ public sealed class ClientTls
     }
 
     /// <summary>Why a request failed, with a TLS refusal put in words (see <see cref="TlsFailures"/>).</summary>
-    public string Describe(HttpRequestException failure) => TlsFailures.Describe(failure, this);
+    public string Describe(HttpRequestException failure, Uri server) => TlsFailures.Describe(failure, this, server);
 
     private bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
