@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Keelson.Omaha;
+using Keelson.Tls;
 
 namespace Keelson.Agent.Omaha;
 
@@ -8,7 +9,8 @@ namespace Keelson.Agent.Omaha;
 /// Speaks Omaha to the update service exactly as update_engine does: update checks that carry the 3/2 event
 /// with the previous version (or 3/0 errorcode 44 after a rollback), and stand-alone progress events.
 /// </summary>
-public sealed class OmahaClient(HttpClient http, Uri server)
+/// <param name="tls">The TLS settings <paramref name="http"/> was made with, to put a refused handshake in words.</param>
+public sealed class OmahaClient(HttpClient http, Uri server, ClientTls? tls = null)
 {
     /// <summary>The CoreOS / Flatcar application id, as update_engine sends it.</summary>
     public const string AppId = "{e96281a6-d1af-4bde-9a0a-97b76e56dc57}";
@@ -86,7 +88,7 @@ public sealed class OmahaClient(HttpClient http, Uri server)
         }
         catch (HttpRequestException e)
         {
-            throw new UpdateEngineException($"cannot reach the update server at {server}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"cannot reach the update server at {server}: {TlsFailures.Describe(e, tls, server)}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

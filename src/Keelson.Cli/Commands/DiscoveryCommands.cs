@@ -40,6 +40,7 @@ internal static class DiscoveryCommands
         {
             listen, publicUrl, store, maxAge, watchTimeout,
         };
+        ServerTlsOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             StoreLocation.TryParse(parse.GetValue(store), out var location, out _);
@@ -50,9 +51,10 @@ internal static class DiscoveryCommands
                 TokenMaxAge = CliParsing.Duration(parse.GetValue(maxAge)),
                 WatchTimeout = CliParsing.Duration(parse.GetValue(watchTimeout)),
             };
-            foreach (var address in parse.GetValue(listen)!)
+            options.Tls = ServerTlsOptions.Settings(parse);
+            foreach (var address in ServerTlsOptions.Listen(parse, listen))
             {
-                options.Listen.Add(new Uri(address));
+                options.Listen.Add(address);
             }
 
             Microsoft.AspNetCore.Builder.WebApplication app;
@@ -61,7 +63,7 @@ internal static class DiscoveryCommands
                 app = await DiscoveryService.BuildAsync(options, cancellationToken: ct);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or DiscoveryStoreException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Keelson.Tls.TlsException or ArgumentException or DiscoveryStoreException)
             {
                 throw new CliException($"the discovery service could not start: {e.Message}");
             }

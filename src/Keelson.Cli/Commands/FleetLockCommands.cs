@@ -78,6 +78,7 @@ internal static class FleetLockCommands
                 result.AddError("--etcd-password needs --etcd-username");
             }
         });
+        ServerTlsOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             TryParseEndpoints(parse.GetValue(etcd), out var endpoints, out _);
@@ -100,9 +101,10 @@ internal static class FleetLockCommands
                 },
                 Slots = new FleetLockSlots(parse.GetValue(slots), overrides),
             };
-            foreach (var address in parse.GetValue(listen)!)
+            options.Tls = ServerTlsOptions.Settings(parse);
+            foreach (var address in ServerTlsOptions.Listen(parse, listen))
             {
-                options.Listen.Add(new Uri(address));
+                options.Listen.Add(address);
             }
 
             Microsoft.AspNetCore.Builder.WebApplication app;
@@ -111,7 +113,7 @@ internal static class FleetLockCommands
                 app = FleetLockServer.Build(options);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is RebootLockException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is RebootLockException or IOException or InvalidOperationException or Keelson.Tls.TlsException)
             {
                 throw new CliException($"the FleetLock server could not start: {e.Message}");
             }

@@ -39,6 +39,7 @@ internal static class ServerCommand
         {
             data, database, listen, publicUrl, tokenFile, retention, trustedProxy,
         };
+        ServerTlsOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var options = new ServerOptions
@@ -49,9 +50,10 @@ internal static class ServerCommand
                 AdminToken = ReadToken(parse.GetValue(tokenFile)),
                 InstanceRetention = Keelson.Coordination.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
             };
-            foreach (var address in parse.GetValue(listen)!)
+            options.Tls = ServerTlsOptions.Settings(parse);
+            foreach (var address in ServerTlsOptions.Listen(parse, listen))
             {
-                options.Listen.Add(new Uri(address));
+                options.Listen.Add(address);
             }
 
             foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
@@ -65,7 +67,7 @@ internal static class ServerCommand
                 app = await KeelsonServer.BuildAsync(options, cancellationToken: ct);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or DatabaseException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Keelson.Tls.TlsException or Microsoft.Data.Sqlite.SqliteException or DatabaseException)
             {
                 throw new CliException($"the server could not start: {e.Message}");
             }

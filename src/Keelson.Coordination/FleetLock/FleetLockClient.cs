@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Keelson.Coordination.Locks;
+using Keelson.Tls;
 
 namespace Keelson.Coordination.FleetLock;
 
@@ -16,6 +17,7 @@ public sealed class FleetLockClient : IRebootLock
     private const int MaxErrorBodyBytes = 16 * 1024;
 
     private readonly HttpClient _http;
+    private readonly ClientTls? _tls;
     private readonly Uri _preReboot;
     private readonly Uri _steadyState;
 
@@ -23,7 +25,8 @@ public sealed class FleetLockClient : IRebootLock
     /// <param name="http">Sends the requests; its timeout bounds each one.</param>
     /// <param name="baseUrl">An http(s) URL, e.g. <c>https://fleetlock.example.com/base</c>.</param>
     /// <param name="group">The reboot group, matching <c>^[a-zA-Z0-9.-]+$</c>; Zincati's default is <c>default</c>.</param>
-    public FleetLockClient(HttpClient http, Uri baseUrl, string group = FleetLockProtocol.DefaultGroup)
+    /// <param name="tls">The TLS settings <paramref name="http"/> was made with, to put a refused handshake in words.</param>
+    public FleetLockClient(HttpClient http, Uri baseUrl, string group = FleetLockProtocol.DefaultGroup, ClientTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(baseUrl);
@@ -38,6 +41,7 @@ public sealed class FleetLockClient : IRebootLock
         }
 
         _http = http;
+        _tls = tls;
         BaseUrl = baseUrl;
         Group = group;
         _preReboot = FleetLockProtocol.EndpointUrl(baseUrl, FleetLockOperation.PreReboot);
@@ -97,7 +101,7 @@ public sealed class FleetLockClient : IRebootLock
         }
         catch (HttpRequestException e)
         {
-            throw new RebootLockException($"cannot reach the FleetLock server at {url}: {e.Message}", e);
+            throw new RebootLockException($"cannot reach the FleetLock server at {url}: {TlsFailures.Describe(e, _tls, url)}", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
