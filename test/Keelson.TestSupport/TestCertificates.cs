@@ -75,7 +75,8 @@ public sealed class TestCertificates
         }
 
         var now = DateTimeOffset.UtcNow;
-        var from = notBefore ?? now.AddDays(-1);
+        // Well before now: test servers may run on a fake clock some weeks behind.
+        var from = notBefore ?? now.AddDays(-60);
         var until = notAfter ?? now.AddDays(30);
         using var issued = request.Create(Ca, from, until, RandomNumberGenerator.GetBytes(16));
         var certFile = Path.Combine(Directory, $"{name}.pem");
