@@ -23,6 +23,8 @@ internal static class Examples
             "keelson server --data /var/lib/keelson --listen http://0.0.0.0:8080 --public-url https://updates.example.com",
             "keelson server --data /var/lib/keelson --admin-token-file /etc/keelson/admin-token",
             "keelson server --data /var/lib/keelson --database postgres://keelson:secret@db.example.com:5432/keelson?sslmode=require",
+            "keelson server --data /var/lib/keelson --listen https://0.0.0.0:8443 --tls-cert /etc/keelson/tls/server.pem --tls-key /etc/keelson/tls/server-key.pem",
+            "keelson server --data /var/lib/keelson --listen https://0.0.0.0:8443 --tls-cert server.pem --tls-key server-key.pem --tls-client-ca clients-ca.pem",
         ],
         ["package publish"] =
         [
@@ -98,6 +100,7 @@ internal static class Examples
         [
             "keelson discovery serve --listen http://0.0.0.0:8087 --store etcd:http://10.0.0.1:2379",
             "keelson discovery serve --listen http://0.0.0.0:8087 --store postgres://keelson:secret@db.example.com/discovery?sslmode=require",
+            "keelson discovery serve --listen https://0.0.0.0:8087 --tls-cert discovery.pem --tls-key discovery-key.pem",
         ],
         ["agent"] = ["keelson agent", "keelson agent --config update.conf --disk /dev/vda --state-dir /tmp/keelson"],
         ["agent status"] = ["keelson agent status"],
@@ -121,8 +124,12 @@ internal static class Examples
         ["reboot-lock list"] = ["keelson reboot-lock list"],
         ["reboot-lock set"] = ["keelson reboot-lock set default --slots 2"],
         ["reboot-lock release"] = ["keelson reboot-lock release default 0f4c2a3e6f0a4c8e9a3b1d2c3e4f5a6b"],
-        ["fleetlock serve"] = ["keelson fleetlock serve --etcd http://10.0.0.1:2379 --slots 2 --group-slots workers=5"],
-        ["status"] = ["keelson status", "keelson status --group stable --json"],
+        ["fleetlock serve"] =
+        [
+            "keelson fleetlock serve --etcd http://10.0.0.1:2379 --slots 2 --group-slots workers=5",
+            "keelson fleetlock serve --etcd http://10.0.0.1:2379 --listen https://0.0.0.0:3333 --tls-cert fleetlock.pem --tls-key fleetlock-key.pem --tls-client-ca machines-ca.pem",
+        ],
+        ["status"] = ["keelson status", "keelson status --group stable --json", "keelson status --server https://updates.example.com --ca ca.pem --client-cert me.pem --client-key me-key.pem"],
         ["demo"] = ["keelson demo", "keelson demo --machines 6 --speed 2 --data demo"],
     };
 
