@@ -31,8 +31,11 @@ public sealed class TlsTests(ITestOutputHelper log)
             ["channel", "list"],
             new Dictionary<string, string?>
             {
-                ["KEELSON_TOKEN"] = token, ["KEELSON_SERVER"] = url,
-                ["KEELSON_SERVER_CA"] = ca.CaFile, ["KEELSON_CLIENT_CERT"] = clientCert, ["KEELSON_CLIENT_KEY"] = clientKey,
+                ["KEELSON_TOKEN"] = token,
+                ["KEELSON_SERVER"] = url,
+                ["KEELSON_SERVER_CA"] = ca.CaFile,
+                ["KEELSON_CLIENT_CERT"] = clientCert,
+                ["KEELSON_CLIENT_KEY"] = clientKey,
             });
         Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
     }
