@@ -3,26 +3,30 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Keelson.Tls;
 
 namespace Keelson.Cli;
 
 /// <summary>Talks to a running <c>keelson server</c>'s admin API.</summary>
-internal sealed class AdminClient(HttpClient http, bool hasToken)
+internal sealed class AdminClient(HttpClient http, bool hasToken, ClientTls? tls)
 {
     /// <summary>The variable the admin commands read the token from (a 403 then names the role the call needs).</summary>
     public const string TokenVariable = "KEELSON_TOKEN";
 
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
 
-    public static AdminClient Create(Uri server, string? token)
+    /// <param name="tls">The CA to trust besides the system's and the client certificate; null: the system's CAs, no certificate.</param>
+    public static AdminClient Create(Uri server, string? token, ClientTls? tls = null)
     {
-        var http = new HttpClient { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
+        var handler = new SocketsHttpHandler();
+        tls?.Apply(handler);
+        var http = new HttpClient(handler) { BaseAddress = server, Timeout = Timeout.InfiniteTimeSpan };
         if (!string.IsNullOrEmpty(token))
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        return new AdminClient(http, !string.IsNullOrEmpty(token));
+        return new AdminClient(http, !string.IsNullOrEmpty(token), tls);
     }
 
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) =>
@@ -74,7 +78,7 @@ internal sealed class AdminClient(HttpClient http, bool hasToken)
         }
         catch (HttpRequestException e)
         {
-            throw new CliException($"cannot reach the server at {http.BaseAddress}: {e.Message}");
+            throw new CliException($"cannot reach the server at {http.BaseAddress}: {TlsFailures.Describe(e, tls, http.BaseAddress!)}");
         }
 
         using (response)

@@ -9,6 +9,9 @@ public sealed class DiscoveryOptions
     /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
     public IList<Uri> Listen { get; } = [];
 
+    /// <summary>HTTPS: the certificate and key served (reloaded when they change), and the CA of required client certificates.</summary>
+    public Keelson.Tls.ServerTlsSettings? Tls { get; set; }
+
     /// <summary>
     /// Base URL that <c>/new</c> puts in front of a token; default the scheme and host the request came in on.
     /// </summary>

@@ -1,4 +1,5 @@
 using Keelson.Discovery.Storage;
+using Keelson.Hosting;
 using Keelson.Limits;
 using Keelson.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -22,15 +23,16 @@ public static class DiscoveryService
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         time ??= TimeProvider.System;
+        var builder = WebApplication.CreateSlimBuilder();
+        // First: a listen address or certificate that cannot be used stops the start before the store is opened.
+        KestrelListening.Configure(builder.WebHost, [.. options.Listen], DiscoveryOptions.DefaultListen, options.Tls, time);
         var signals = new ChangeSignals();
         var store = await OpenStoreAsync(options, signals, time, cancellationToken);
 
-        var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // A start that fails (an address in use) is thrown to the caller, who reports it; a faulted service is still logged, as Critical.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [DiscoveryOptions.DefaultListen]).Select(u => u.ToString())]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

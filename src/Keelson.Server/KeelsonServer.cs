@@ -1,3 +1,4 @@
+using Keelson.Hosting;
 using Keelson.Limits;
 using Keelson.Metrics;
 using Keelson.Server.Api;
@@ -26,6 +27,10 @@ public static class KeelsonServer
         ArgumentNullException.ThrowIfNull(options);
         options.Limits.Validate();
         time ??= TimeProvider.System;
+        var builder = WebApplication.CreateSlimBuilder();
+        // First: a listen address or certificate that cannot be used stops the start before the database is opened.
+        KestrelListening.Configure(builder.WebHost, [.. options.Listen], ServerOptions.DefaultListen, options.Tls, time);
+        Trust.MachineTrust.CheckSettings(options.MachineTrust, options.Tls);
         PrivateFiles.Folder(options.DataDirectory);
         var database = Database.Open(options.Database ?? DatabaseLocation.Sqlite(Path.Combine(options.DataDirectory, "keelson.db")));
         try
@@ -49,14 +54,12 @@ public static class KeelsonServer
             throw;
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // A start that fails (an address in use) is thrown to the caller, who reports it; a faulted service is still logged, as Critical.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // The dashboard's keys sit in a folder only the server's user may read; DataProtection warns that they are not also encrypted.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
-        builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [new Uri("http://127.0.0.1:8080")]).Select(u => u.ToString())]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

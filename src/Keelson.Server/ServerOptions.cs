@@ -12,6 +12,12 @@ public sealed class ServerOptions
     /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
     public IList<Uri> Listen { get; } = [];
 
+    /// <summary>The address the server listens on when none is given (https when <see cref="Tls"/> is set).</summary>
+    public static readonly Uri DefaultListen = new("http://127.0.0.1:8080");
+
+    /// <summary>HTTPS: the certificate and key served (reloaded when they change), and the CA of required client certificates.</summary>
+    public Keelson.Tls.ServerTlsSettings? Tls { get; set; }
+
     /// <summary>
     /// Reverse proxies (nginx in front of several replicas) whose <c>X-Forwarded-For</c> and <c>X-Forwarded-Proto</c>
     /// are believed; a request from any other peer is recorded with its own address, whatever headers it sends.

@@ -56,4 +56,11 @@ public sealed record UpdateConfig(
     /// <c>127.0.0.1:9101</c>); null, the default, serves none. Read at start: a change needs a restart.
     /// </summary>
     public System.Net.IPEndPoint? MetricsListen { get; init; }
+
+    /// <summary>
+    /// TLS towards the update server and the FleetLock server: a CA file trusted besides the system store
+    /// (<c>KEELSON_SERVER_CA</c>) and a client certificate and key for servers that require one (<c>KEELSON_CLIENT_CERT</c>,
+    /// <c>KEELSON_CLIENT_KEY</c>).
+    /// </summary>
+    public Keelson.Tls.ClientTlsSettings Tls { get; init; } = Keelson.Tls.ClientTlsSettings.None;
 }

@@ -1,6 +1,7 @@
 using Keelson.Coordination;
 using Keelson.Coordination.Etcd;
 using Keelson.Disks.Boot;
+using Keelson.Tls;
 
 namespace Keelson.Agent.Configuration;
 
@@ -24,7 +25,9 @@ namespace Keelson.Agent.Configuration;
 /// <item><c>KEELSON_BOOT_BACKEND</c>: gptprio (default), grub-env or systemd-boot;</item>
 /// <item><c>KEELSON_ESP</c>: where the ESP is mounted (default /boot), an absolute path;</item>
 /// <item><c>KEELSON_REBOOT_METHOD</c>: firmware (default) or kexec;</item>
-/// <item><c>KEELSON_METRICS_LISTEN</c>: an address and port (<c>127.0.0.1:9101</c>) to serve Prometheus metrics on (default: none).</item>
+/// <item><c>KEELSON_METRICS_LISTEN</c>: an address and port (<c>127.0.0.1:9101</c>) to serve Prometheus metrics on (default: none);</item>
+/// <item><c>KEELSON_SERVER_CA</c>: a PEM CA file trusted for the update and FleetLock servers' certificates, besides the system store;</item>
+/// <item><c>KEELSON_CLIENT_CERT</c> and <c>KEELSON_CLIENT_KEY</c>: a PEM client certificate and its key, for servers that require one (mTLS).</item>
 /// </list>
 /// Unknown keys are kept out of the way of other tools' settings and ignored.
 /// </remarks>
@@ -188,13 +191,41 @@ public static class UpdateConfigReader
                 $"{Where("KEELSON_METRICS_LISTEN")}: KEELSON_METRICS_LISTEN '{Shorten(metricsText)}' is not an IP address and port (e.g. 127.0.0.1:9101)");
         }
 
+        var tls = ReadTls(Get, Where);
         return new UpdateConfig(group, server, strategy, windows, locks, keys, checks, reboot, sources)
         {
             BootBackend = backend,
             EspDirectory = esp,
             RebootMethod = method,
             MetricsListen = metrics,
+            Tls = tls,
         };
+    }
+
+    /// <summary><c>KEELSON_SERVER_CA</c>, <c>KEELSON_CLIENT_CERT</c> and <c>KEELSON_CLIENT_KEY</c>: absolute paths, the certificate and key together.</summary>
+    private static ClientTlsSettings ReadTls(Func<string, string?> get, Func<string, string> where)
+    {
+        string? Path(string key)
+        {
+            if (get(key) is not { Length: > 0 } path)
+            {
+                return null;
+            }
+
+            return System.IO.Path.IsPathFullyQualified(path)
+                ? path
+                : throw new UpdateConfigException($"{where(key)}: {key} '{Shorten(path)}' is not an absolute path (a PEM file)");
+        }
+
+        var (ca, cert, key) = (Path("KEELSON_SERVER_CA"), Path("KEELSON_CLIENT_CERT"), Path("KEELSON_CLIENT_KEY"));
+        if ((cert is null) != (key is null))
+        {
+            throw new UpdateConfigException(cert is null
+                ? $"{where("KEELSON_CLIENT_KEY")}: KEELSON_CLIENT_KEY is set, but KEELSON_CLIENT_CERT is not: a client key needs its certificate"
+                : $"{where("KEELSON_CLIENT_CERT")}: KEELSON_CLIENT_CERT is set, but KEELSON_CLIENT_KEY is not: a client certificate needs its private key");
+        }
+
+        return new ClientTlsSettings(ca, cert, key);
     }
 
     /// <summary>locksmith's one window (<c>REBOOT_WINDOW_START</c>/<c>_LENGTH</c>) or Keelson's several, in <c>KEELSON_REBOOT_TIMEZONE</c>.</summary>

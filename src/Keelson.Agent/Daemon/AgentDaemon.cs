@@ -64,9 +64,5 @@ public static class AgentDaemon
         .AddConsole(options => options.LogToStandardErrorThreshold = toStandardError ? LogLevel.Trace : LogLevel.None));
 
     /// <summary>The HTTP client of the agent's Omaha exchanges and downloads.</summary>
-    public static HttpClient Http() => new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30) })
-    {
-        // Omaha exchanges are small; downloads read their body after the headers, outside this timeout.
-        Timeout = TimeSpan.FromMinutes(2),
-    };
+    public static HttpClient Http() => Omaha.AgentHttp.Create(Keelson.Tls.ClientTls.Load(Keelson.Tls.ClientTlsSettings.None));
 }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Keelson.Agent.Omaha;
 using Keelson.Omaha;
+using Keelson.Tls;
 
 namespace Keelson.Agent.Download;
 
@@ -11,7 +12,8 @@ namespace Keelson.Agent.Download;
 /// agent restarts: the partial file is the state) and falling over to the offer's other URLs. The finished
 /// file must have the size and SHA-256 the server advertised, or it is deleted and the download fails.
 /// </summary>
-public sealed class PayloadDownloader(HttpClient http)
+/// <param name="tls">The TLS settings <paramref name="http"/> was made with, to put a refused handshake in words.</param>
+public sealed class PayloadDownloader(HttpClient http, ClientTls? tls = null)
 {
     private const int BufferSize = 1 << 20;
 
@@ -75,7 +77,7 @@ public sealed class PayloadDownloader(HttpClient http)
         }
         catch (HttpRequestException e)
         {
-            throw new UpdateEngineException($"cannot download {url}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"cannot download {url}: {TlsFailures.Describe(e, tls, url)}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
 
         using (response)

@@ -2,6 +2,7 @@ using Keelson.Agent.Configuration;
 using Keelson.Coordination.Etcd;
 using Keelson.Coordination.FleetLock;
 using Keelson.Coordination.Locks;
+using Keelson.Tls;
 
 namespace Keelson.Agent.Engine;
 
@@ -32,7 +33,8 @@ public sealed class RebootLockChoice : IDisposable
     public string Why { get; }
 
     /// <param name="localEtcd">Where best-effort looks for this machine's own etcd: <see cref="EtcdSettings.DefaultEndpoint"/> unless told.</param>
-    public static async Task<RebootLockChoice> ChooseAsync(UpdateConfig config, HttpClient http, CancellationToken cancellationToken, Uri? localEtcd = null)
+    /// <param name="tls">The TLS settings <paramref name="http"/> was made with, for the FleetLock client's messages.</param>
+    public static async Task<RebootLockChoice> ChooseAsync(UpdateConfig config, HttpClient http, CancellationToken cancellationToken, Uri? localEtcd = null, ClientTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         localEtcd ??= EtcdSettings.DefaultEndpoint;
@@ -42,7 +44,7 @@ public sealed class RebootLockChoice : IDisposable
             case RebootStrategy.Reboot or RebootStrategy.Off:
                 return new RebootLockChoice(config.RebootStrategy, null, $"REBOOT_STRATEGY={config.RebootStrategy.Name()}", null);
             case RebootStrategy.FleetLock:
-                return new RebootLockChoice(RebootStrategy.FleetLock, new FleetLockClient(http, locks.FleetLockUrl!, locks.FleetLockGroup), "REBOOT_STRATEGY=fleetlock", null);
+                return new RebootLockChoice(RebootStrategy.FleetLock, new FleetLockClient(http, locks.FleetLockUrl!, locks.FleetLockGroup, tls), "REBOOT_STRATEGY=fleetlock", null);
             case RebootStrategy.EtcdLock:
                 return Etcd(locks.Etcd!, locks.EtcdGroup, "REBOOT_STRATEGY=etcd-lock");
         }

@@ -13,10 +13,10 @@ public sealed partial class UpdateAgent
     /// <summary>Waits, beside the loop, until the strategy allows the reboot; the waits come to the loop as messages.</summary>
     private void StartRebootPermission(InstalledUpdate update)
     {
-        var (config, machineId) = (_config, _facts.MachineId);
+        var (config, server, machineId) = (_config, _server, _facts.MachineId);
         StartActivity(async (id, token) =>
         {
-            using var choice = await ChooseLockAsync(config, id, token);
+            using var choice = await ChooseLockAsync(config, server, id, token);
             var coordinator = new RebootCoordinator(choice.Strategy, config.RebootWindows, choice.Lock, _time, _options.LockRetry, _options.LockRetryMax);
             var held = await coordinator.WaitForPermissionAsync(machineId, wait => Post(new EngineMessage.RebootWaiting(id, wait)), token);
             return new ActivityResult.RebootAllowed(held);
@@ -24,14 +24,14 @@ public sealed partial class UpdateAgent
     }
 
     /// <summary>The lock the strategy needs; a lock that cannot even be set up (a bad certificate file, say) is waited out.</summary>
-    private async Task<RebootLockChoice> ChooseLockAsync(UpdateConfig config, long activity, CancellationToken cancellationToken)
+    private async Task<RebootLockChoice> ChooseLockAsync(UpdateConfig config, ServerConnection server, long activity, CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromSeconds(5);
         while (true)
         {
             try
             {
-                var choice = await RebootLockChoice.ChooseAsync(config, _http, cancellationToken);
+                var choice = await RebootLockChoice.ChooseAsync(config, server.Http, cancellationToken, tls: server.Tls);
                 Post(new EngineMessage.LockDecided(activity, choice.Why));
                 return choice;
             }
@@ -151,7 +151,7 @@ public sealed partial class UpdateAgent
     {
         try
         {
-            var choice = await RebootLockChoice.ChooseAsync(_config, _http, cancellationToken);
+            var choice = await RebootLockChoice.ChooseAsync(_config, _server.Http, cancellationToken, tls: _server.Tls);
             _decision = choice.Why;
             LogRebootDecision(choice.Why);
             return choice;

@@ -12,6 +12,7 @@ using Keelson.Disks;
 using Keelson.Disks.Boot;
 using Keelson.Omaha;
 using Keelson.Payloads;
+using Keelson.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace Keelson.Agent.Engine;
@@ -47,6 +48,7 @@ public sealed partial class UpdateAgent
     // Owned by the loop.
     private EngineState _state = new EngineState.Starting();
     private UpdateConfig _config = null!;
+    private ServerConnection _server = null!;
     private IReadOnlyList<PayloadPublicKey> _keys = [];
     private IBootBackend _backend = null!;
     private AgentState _saved = AgentState.Empty;
@@ -140,7 +142,7 @@ public sealed partial class UpdateAgent
             context.Cancel = true;
             Reload();
         }) : null;
-        (_config, _keys) = LoadConfig();
+        (_config, _keys, _server) = LoadConfig();
         _saved = _store.Load();
         _facts = await _host.ReadFactsAsync(cancellationToken);
         _backend = OpenBackend(_config);
@@ -196,7 +198,7 @@ public sealed partial class UpdateAgent
     /// <summary>Re-reads the configuration (SIGHUP) in the loop; a bad file is logged and the last good configuration kept.</summary>
     public void Reload() => _inbox.Writer.TryWrite(new EngineMessage.Reload());
 
-    private (UpdateConfig, IReadOnlyList<PayloadPublicKey>) LoadConfig()
+    private (UpdateConfig, IReadOnlyList<PayloadPublicKey>, ServerConnection) LoadConfig()
     {
         var config = UpdateConfigReader.Read(_options.ConfigPaths, _options.RequiredConfigPaths);
         if (config.CheckingEnabled && config.TrustedKeys.Count == 0)
@@ -218,8 +220,23 @@ public sealed partial class UpdateAgent
             }
         }
 
-        return (config, keys);
+        ClientTls tls;
+        try
+        {
+            tls = ClientTls.Load(config.Tls, _time);
+        }
+        catch (TlsException e)
+        {
+            throw new UpdateConfigException(e.Message);
+        }
+
+        // The client given serves when no TLS setting is made; otherwise one with them, made at each (re)load so that
+        // renewed files are read. A replaced client is left to the collector: an activity may still be using it.
+        return (config, keys, new ServerConnection(config.Tls.IsEmpty ? _http : AgentHttp.Create(tls), tls));
     }
+
+    /// <summary>The HTTP client of the update and FleetLock servers, and the TLS settings it was made with.</summary>
+    private sealed record ServerConnection(HttpClient Http, ClientTls Tls);
 
     private IBootBackend OpenBackend(UpdateConfig config)
     {
@@ -418,9 +435,9 @@ public sealed partial class UpdateAgent
         UpdateConfig config;
         try
         {
-            (config, var keys) = LoadConfig();
+            (config, var keys, var server) = LoadConfig();
             _backend = OpenBackend(config);
-            (_config, _keys) = (config, keys);
+            (_config, _keys, _server) = (config, keys, server);
         }
         catch (Exception e) when (e is UpdateConfigException or UpdateEngineException)
         {
@@ -654,7 +671,7 @@ public sealed partial class UpdateAgent
     {
         var previous = _saved.PreviousVersion;
         var rolledBack = previous is { Length: > 0 } && previous != "0.0.0.0" && previous == _facts.Release.Version;
-        var (omaha, identity, group) = (new OmahaClient(_http, _config.Server!), Identity(), _config.Group);
+        var (omaha, identity, group) = (new OmahaClient(_server.Http, _config.Server!, _server.Tls), Identity(), _config.Group);
         Transition(new EngineState.Checking(interactive));
         StartActivity(async (_, token) => new ActivityResult.Checked(
             await omaha.CheckAsync(identity, group, previous ?? "0.0.0.0", rolledBack, interactive, token)));
@@ -736,7 +753,7 @@ public sealed partial class UpdateAgent
         var path = _store.PayloadPath;
         StartActivity(async (id, token) =>
         {
-            await new PayloadDownloader(_http).DownloadAsync(offer, path, new ProgressReporter(this, id, offer.Size), token);
+            await new PayloadDownloader(_server.Http, _server.Tls).DownloadAsync(offer, path, new ProgressReporter(this, id, offer.Size), token);
             return new ActivityResult.Downloaded();
         });
     }
@@ -832,7 +849,7 @@ public sealed partial class UpdateAgent
 
         try
         {
-            await new OmahaClient(_http, _config.Server!).ReportAsync(Identity(), _config.Group, omahaEvent, cancellationToken);
+            await new OmahaClient(_server.Http, _config.Server!, _server.Tls).ReportAsync(Identity(), _config.Group, omahaEvent, cancellationToken);
         }
         catch (UpdateEngineException e)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Keelson.Coordination;
 using Keelson.Omaha;
+using Keelson.Tls;
 
 namespace Keelson.Agent.Omaha;
 
@@ -10,7 +11,8 @@ namespace Keelson.Agent.Omaha;
 /// with the previous version (or 3/0 errorcode 44 after a rollback), and stand-alone progress events.
 /// </summary>
 /// <remarks>Credentials in the server URL (<c>https://m:TOKEN@host/v1/update/</c>) are sent as basic authentication, as curl sends them.</remarks>
-public sealed class OmahaClient(HttpClient http, Uri server)
+/// <param name="tls">The TLS settings <paramref name="http"/> was made with, to put a refused handshake in words.</param>
+public sealed class OmahaClient(HttpClient http, Uri server, ClientTls? tls = null)
 {
     private readonly UrlCredentials _server = UrlCredentials.Of(server);
 
@@ -92,7 +94,7 @@ public sealed class OmahaClient(HttpClient http, Uri server)
         }
         catch (HttpRequestException e)
         {
-            throw new UpdateEngineException($"cannot reach the update server at {_server.Url}: {e.Message}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
+            throw new UpdateEngineException($"cannot reach the update server at {_server.Url}: {TlsFailures.Describe(e, tls, _server.Url)}", OmahaErrorCodes.TransferErrorBase, isTransient: true, e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -46,6 +46,7 @@ internal static class DiscoveryCommands
         {
             listen, publicUrl, store, maxAge, watchTimeout, trustedProxy, limitRequests, limitNewTokens, limitConnections,
         };
+        ServerTlsOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             StoreLocation.TryParse(parse.GetValue(store), out var location, out _);
@@ -64,9 +65,10 @@ internal static class DiscoveryCommands
                 options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
             }
 
-            foreach (var address in parse.GetValue(listen)!)
+            options.Tls = ServerTlsOptions.Settings(parse);
+            foreach (var address in ServerTlsOptions.Listen(parse, listen))
             {
-                options.Listen.Add(new Uri(address));
+                options.Listen.Add(address);
             }
 
             Microsoft.AspNetCore.Builder.WebApplication app;
@@ -75,7 +77,7 @@ internal static class DiscoveryCommands
                 app = await DiscoveryService.BuildAsync(options, cancellationToken: ct);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or DiscoveryStoreException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Keelson.Tls.TlsException or ArgumentException or DiscoveryStoreException)
             {
                 throw new CliException($"the discovery service could not start: {e.Message}");
             }

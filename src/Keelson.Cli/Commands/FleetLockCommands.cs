@@ -86,6 +86,7 @@ internal static class FleetLockCommands
                 result.AddError("--etcd-password needs --etcd-username");
             }
         });
+        ServerTlsOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             TryParseEndpoints(parse.GetValue(etcd), out var endpoints, out _);
@@ -117,9 +118,10 @@ internal static class FleetLockCommands
                 options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
             }
 
-            foreach (var address in parse.GetValue(listen)!)
+            options.Tls = ServerTlsOptions.Settings(parse);
+            foreach (var address in ServerTlsOptions.Listen(parse, listen))
             {
-                options.Listen.Add(new Uri(address));
+                options.Listen.Add(address);
             }
 
             Microsoft.AspNetCore.Builder.WebApplication app;
@@ -128,7 +130,7 @@ internal static class FleetLockCommands
                 app = FleetLockServer.Build(options);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is RebootLockException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is RebootLockException or IOException or InvalidOperationException or Keelson.Tls.TlsException)
             {
                 throw new CliException($"the FleetLock server could not start: {e.Message}");
             }

@@ -14,8 +14,9 @@ internal static class RebootLockCommands
     {
         var command = new Command("reboot-lock", "the reboot slots machines take through the server's FleetLock endpoints (/v1/pre-reboot)")
         {
-            AdminOptions.Server, AdminOptions.Json,
+            AdminOptions.Json,
         };
+        AdminOptions.AddConnection(command);
         command.Subcommands.Add(List());
         command.Subcommands.Add(Set());
         command.Subcommands.Add(Release());

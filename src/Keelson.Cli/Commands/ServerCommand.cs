@@ -50,6 +50,7 @@ internal static class ServerCommand
             data, database, listen, publicUrl, tokenFile, retention, trustedProxy,
             limitChecks, limitNewMachines, limitDownloads, limitFleetLock, limitGroups, limitConnections, machineTrust,
         };
+        ServerTlsOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var options = new ServerOptions
@@ -62,9 +63,10 @@ internal static class ServerCommand
                 InstanceRetention = Keelson.Coordination.GoDuration.TryParse(parse.GetValue(retention), out var keep) ? keep : TimeSpan.FromDays(30),
                 MachineTrust = CliParsing.MachineTrust(parse.GetValue(machineTrust)),
             };
-            foreach (var address in parse.GetValue(listen)!)
+            options.Tls = ServerTlsOptions.Settings(parse);
+            foreach (var address in ServerTlsOptions.Listen(parse, listen))
             {
-                options.Listen.Add(new Uri(address));
+                options.Listen.Add(address);
             }
 
             options.Limits.ChecksPerMinute = parse.GetValue(limitChecks);
@@ -84,7 +86,7 @@ internal static class ServerCommand
                 app = await KeelsonServer.BuildAsync(options, cancellationToken: ct);
                 await Listening.StartAsync(app, options.Listen, ct);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or DatabaseException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Keelson.Tls.TlsException or Microsoft.Data.Sqlite.SqliteException or DatabaseException)
             {
                 throw new CliException($"the server could not start: {e.Message}");
             }

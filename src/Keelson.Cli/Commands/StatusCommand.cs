@@ -11,8 +11,9 @@ internal static class StatusCommand
         var group = new Option<string>("--group") { Description = "only this group" };
         var command = new Command("status", "the fleet at a glance: each group's version, machines, rollout, holds and pauses, and who holds a reboot slot")
         {
-            AdminOptions.Server, AdminOptions.App, AdminOptions.Json, group,
+            AdminOptions.App, AdminOptions.Json, group,
         };
+        AdminOptions.AddConnection(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
             var status = await FleetStatus.ReadAsync(

@@ -24,6 +24,9 @@ internal static class Examples
             "keelson server --data /var/lib/keelson --admin-token-file /etc/keelson/admin-token",
             "keelson server --data /var/lib/keelson --database postgres://keelson:secret@db.example.com:5432/keelson?sslmode=require",
             "keelson server --data /var/lib/keelson --trusted-proxy 10.0.0.5 --limit-new-machines 600 --limit-checks 5000",
+            "keelson server --data /var/lib/keelson --listen https://0.0.0.0:8443 --tls-cert /etc/keelson/tls/server.pem --tls-key /etc/keelson/tls/server-key.pem",
+            "keelson server --data /var/lib/keelson --listen https://0.0.0.0:8443 --tls-cert server.pem --tls-key server-key.pem --tls-client-ca machines-ca.pem --machine-trust certificate",
+            "keelson server --data /var/lib/keelson --machine-trust token",
         ],
         ["package publish"] =
         [
@@ -103,6 +106,7 @@ internal static class Examples
             "keelson discovery serve --listen http://0.0.0.0:8087 --store etcd:http://10.0.0.1:2379",
             "keelson discovery serve --listen http://0.0.0.0:8087 --limit-new-tokens 10 --trusted-proxy 10.0.0.5",
             "keelson discovery serve --listen http://0.0.0.0:8087 --store postgres://keelson:secret@db.example.com/discovery?sslmode=require",
+            "keelson discovery serve --listen https://0.0.0.0:8087 --tls-cert discovery.pem --tls-key discovery-key.pem",
         ],
         ["agent"] = ["keelson agent", "keelson agent --config update.conf --disk /dev/vda --state-dir /tmp/keelson"],
         ["agent status"] = ["keelson agent status"],
@@ -130,8 +134,9 @@ internal static class Examples
         [
             "keelson fleetlock serve --etcd http://10.0.0.1:2379 --slots 2 --group-slots workers=5",
             "keelson fleetlock serve --etcd http://10.0.0.1:2379 --limit-fleetlock 0 --limit-fleetlock-groups 5000",
+            "keelson fleetlock serve --etcd http://10.0.0.1:2379 --listen https://0.0.0.0:3333 --tls-cert fleetlock.pem --tls-key fleetlock-key.pem --tls-client-ca machines-ca.pem --machine-trust certificate",
         ],
-        ["status"] = ["keelson status", "keelson status --group stable --json"],
+        ["status"] = ["keelson status", "keelson status --group stable --json", "keelson status --server https://updates.example.com --ca ca.pem --client-cert me.pem --client-key me-key.pem"],
         ["demo"] = ["keelson demo", "keelson demo --machines 6 --speed 2 --data demo"],
     };
 

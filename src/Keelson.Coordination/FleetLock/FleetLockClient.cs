@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Keelson.Coordination.Locks;
+using Keelson.Tls;
 
 namespace Keelson.Coordination.FleetLock;
 
@@ -17,6 +18,7 @@ public sealed class FleetLockClient : IRebootLock
 
     private readonly HttpClient _http;
     private readonly UrlCredentials _credentials;
+    private readonly ClientTls? _tls;
     private readonly Uri _preReboot;
     private readonly Uri _steadyState;
 
@@ -27,7 +29,8 @@ public sealed class FleetLockClient : IRebootLock
     /// (<c>https://m:TOKEN@host</c>) are sent as basic authentication and never shown.
     /// </param>
     /// <param name="group">The reboot group, matching <c>^[a-zA-Z0-9.-]+$</c>; Zincati's default is <c>default</c>.</param>
-    public FleetLockClient(HttpClient http, Uri baseUrl, string group = FleetLockProtocol.DefaultGroup)
+    /// <param name="tls">The TLS settings <paramref name="http"/> was made with, to put a refused handshake in words.</param>
+    public FleetLockClient(HttpClient http, Uri baseUrl, string group = FleetLockProtocol.DefaultGroup, ClientTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(baseUrl);
@@ -44,6 +47,7 @@ public sealed class FleetLockClient : IRebootLock
         _http = http;
         _credentials = UrlCredentials.Of(baseUrl);
         baseUrl = _credentials.Url;
+        _tls = tls;
         BaseUrl = baseUrl;
         Group = group;
         _preReboot = FleetLockProtocol.EndpointUrl(baseUrl, FleetLockOperation.PreReboot);
@@ -104,7 +108,7 @@ public sealed class FleetLockClient : IRebootLock
         }
         catch (HttpRequestException e)
         {
-            throw new RebootLockException($"cannot reach the FleetLock server at {url}: {e.Message}", e);
+            throw new RebootLockException($"cannot reach the FleetLock server at {url}: {TlsFailures.Describe(e, _tls, url)}", e);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,6 +1,7 @@
 using Keelson.Coordination.Etcd;
 using Keelson.Coordination.FleetLock;
 using Keelson.Coordination.Locks;
+using Keelson.Hosting;
 using Keelson.Limits;
 using Keelson.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,7 @@ public static partial class FleetLockServer
     /// </summary>
     /// <exception cref="RebootLockException">The etcd settings are wrong (an endpoint, a certificate file).</exception>
     /// <exception cref="ArgumentException">Machines are to be trusted by token, which this server does not keep.</exception>
+    /// <exception cref="Keelson.Tls.TlsException">The listen addresses and TLS settings disagree, or a certificate file cannot be used.</exception>
     public static WebApplication Build(FleetLockServerOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,16 +47,18 @@ public static partial class FleetLockServer
         var requests = FleetLockLimits.Requests(options.RequestsPerMinute);
         var groups = FleetLockLimits.Groups(options.MaxGroups);
         time ??= TimeProvider.System;
+        var builder = WebApplication.CreateSlimBuilder();
+        // First: a listen address or certificate that cannot be used stops the start before etcd is set up.
+        KestrelListening.Configure(builder.WebHost, [.. options.Listen], FleetLockServerOptions.DefaultListen, options.Tls, time);
+        Trust.MachineTrust.CheckSettings(options.MachineTrust, options.Tls);
         var etcd = EtcdConnection.Create(settings);
         var store = new EtcdFleetLockStore(etcd, options.Slots, time, groups.Max, groups.Describe());
         var starting = new StartingFleetLockStore(store, etcd.Describe);
 
-        var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // A start that fails (an address in use) is thrown to the caller, who reports it; a faulted service is still logged, as Critical.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        builder.WebHost.UseUrls([.. (options.Listen.Count > 0 ? options.Listen : [FleetLockServerOptions.DefaultListen]).Select(u => u.ToString())]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -12,6 +12,9 @@ public sealed class FleetLockServerOptions
     /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
     public IList<Uri> Listen { get; } = [];
 
+    /// <summary>HTTPS: the certificate and key served (reloaded when they change), and the CA of required client certificates.</summary>
+    public Keelson.Tls.ServerTlsSettings? Tls { get; set; }
+
     /// <summary>The etcd cluster that holds the semaphores, shared by every replica.</summary>
     public EtcdSettings? Etcd { get; set; }
 

@@ -36,6 +36,20 @@ public sealed class MachineTrust
         _tokens = tokens;
     }
 
+    /// <summary>
+    /// Fails the start of a server that is to trust machines by certificate but asks none of them for one.
+    /// </summary>
+    /// <exception cref="Keelson.Tls.TlsException">Certificates are to be trusted but no <c>--tls-client-ca</c> is given.</exception>
+    public static void CheckSettings(MachineTrustMode mode, Keelson.Tls.ServerTlsSettings? tls)
+    {
+        if (mode == MachineTrustMode.Certificate && tls?.ClientCaFile is null)
+        {
+            throw new Keelson.Tls.TlsException(
+                $"--machine-trust certificate needs client certificates: give {Keelson.Tls.ServerTlsSettings.ClientCaFlag} FILE (with "
+                + $"{Keelson.Tls.ServerTlsSettings.CertFlag} and {Keelson.Tls.ServerTlsSettings.KeyFlag}), the CA that signs the machines' certificates");
+        }
+    }
+
     /// <summary>Believes every request: what <c>--machine-trust any</c> (the default) does.</summary>
     public static MachineTrust Everyone { get; } = new(MachineTrustMode.Any, null);
 

@@ -210,4 +210,35 @@ public sealed class UpdateConfigReaderTests : IDisposable
 
         Assert.Equal($"{path}:2: KEELSON_METRICS_LISTEN '{value}' is not an IP address and port (e.g. 127.0.0.1:9101)", error.Message);
     }
+
+    [Fact]
+    public void The_TLS_keys_name_the_CA_and_the_client_certificate_and_key()
+    {
+        var conf = Write("tls.conf", "SERVER=https://updates.example.com/v1/update/\nKEELSON_SERVER_CA=/etc/keelson/ca.pem\n"
+            + "KEELSON_CLIENT_CERT=/etc/keelson/machine.pem\nKEELSON_CLIENT_KEY=/etc/keelson/machine-key.pem\n");
+
+        var config = UpdateConfigReader.Read([conf]);
+
+        Assert.Equal(new Keelson.Tls.ClientTlsSettings("/etc/keelson/ca.pem", "/etc/keelson/machine.pem", "/etc/keelson/machine-key.pem"), config.Tls);
+    }
+
+    [Fact]
+    public void A_client_certificate_without_its_key_is_refused_with_the_line()
+    {
+        var conf = Write("tls.conf", "SERVER=https://updates.example.com/v1/update/\nKEELSON_CLIENT_CERT=/etc/keelson/machine.pem\n");
+
+        var e = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([conf]));
+
+        Assert.Equal($"{conf}:2: KEELSON_CLIENT_CERT is set, but KEELSON_CLIENT_KEY is not: a client certificate needs its private key", e.Message);
+    }
+
+    [Fact]
+    public void A_relative_CA_path_is_refused()
+    {
+        var conf = Write("tls.conf", "SERVER=https://updates.example.com/v1/update/\nKEELSON_SERVER_CA=ca.pem\n");
+
+        var e = Assert.Throws<UpdateConfigException>(() => UpdateConfigReader.Read([conf]));
+
+        Assert.Equal($"{conf}:2: KEELSON_SERVER_CA 'ca.pem' is not an absolute path (a PEM file)", e.Message);
+    }
 }

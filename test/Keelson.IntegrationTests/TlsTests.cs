@@ -1,0 +1,144 @@
+using System.Net;
+using Keelson.IntegrationTests.Harness;
+using Keelson.TestSupport;
+using Keelson.Tls;
+using Xunit.Abstractions;
+
+namespace Keelson.IntegrationTests;
+
+/// <summary>
+/// The <c>keelson</c> services over HTTPS and mTLS (<c>--tls-cert</c>, <c>--tls-key</c>, <c>--tls-client-ca</c>), and the
+/// CLI's admin commands reaching them (<c>--ca</c>, <c>--client-cert</c>, <c>--client-key</c> or their variables).
+/// </summary>
+public sealed class TlsTests(ITestOutputHelper log)
+{
+    [Fact]
+    public async Task Admin_commands_reach_a_server_that_requires_client_certificates()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var ca = TestCertificates.CreateCa(directory: keelson.PathOf(""));
+        var (cert, key) = ca.Server();
+        var (clientCert, clientKey) = ca.Client("operator");
+        var (url, token) = await StartServerAsync(keelson, "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", ca.CaFile);
+
+        var withFlags = await keelson.RunAsync(
+            ["channel", "list", "--server", url, "--ca", ca.CaFile, "--client-cert", clientCert, "--client-key", clientKey],
+            new Dictionary<string, string?> { ["KEELSON_TOKEN"] = token, ["KEELSON_SERVER"] = null });
+        Assert.True(withFlags.ExitCode == 0, withFlags.ToString());
+        Assert.Contains("stable", withFlags.StandardOutput);
+
+        var fromEnvironment = await keelson.RunAsync(
+            ["channel", "list"],
+            new Dictionary<string, string?>
+            {
+                ["KEELSON_TOKEN"] = token,
+                ["KEELSON_SERVER"] = url,
+                ["KEELSON_SERVER_CA"] = ca.CaFile,
+                ["KEELSON_CLIENT_CERT"] = clientCert,
+                ["KEELSON_CLIENT_KEY"] = clientKey,
+            });
+        Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
+    }
+
+    [Fact]
+    public async Task An_admin_command_without_a_client_certificate_says_the_server_requires_one()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var ca = TestCertificates.CreateCa(directory: keelson.PathOf(""));
+        var (cert, key) = ca.Server();
+        var (url, token) = await StartServerAsync(keelson, "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", ca.CaFile);
+
+        var result = await keelson.RunAsync(
+            ["channel", "list", "--server", url, "--ca", ca.CaFile],
+            new Dictionary<string, string?> { ["KEELSON_TOKEN"] = token, ["KEELSON_SERVER"] = null, ["KEELSON_CLIENT_CERT"] = null, ["KEELSON_CLIENT_KEY"] = null });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("it requires a client certificate, and none was given (set --client-cert/$KEELSON_CLIENT_CERT and --client-key/$KEELSON_CLIENT_KEY)", result.StandardError);
+    }
+
+    [Fact]
+    public async Task An_admin_command_refuses_a_server_certificate_of_another_CA()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var ca = TestCertificates.CreateCa(directory: keelson.PathOf(""));
+        var other = TestCertificates.CreateCa("other", keelson.PathOf(""));
+        var (cert, key) = other.Server();
+        var (url, token) = await StartServerAsync(keelson, "--tls-cert", cert, "--tls-key", key);
+
+        var result = await keelson.RunAsync(
+            ["channel", "list", "--server", url, "--ca", ca.CaFile],
+            new Dictionary<string, string?> { ["KEELSON_TOKEN"] = token, ["KEELSON_SERVER"] = null });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"is issued by 'CN=Keelson other CA', which is not a CA the system trusts nor the CA in {ca.CaFile} (--ca/$KEELSON_SERVER_CA)", result.StandardError);
+    }
+
+    [Theory]
+    [InlineData("server", "--data", "data")]
+    [InlineData("discovery", "serve")]
+    [InlineData("fleetlock", "serve", "--etcd", "http://127.0.0.1:2379")]
+    public async Task An_https_address_without_a_certificate_stops_the_start_naming_the_flag(params string[] command)
+    {
+        await using var keelson = new KeelsonProcess(log);
+
+        var result = await keelson.RunAsync([.. command, "--listen", "https://127.0.0.1:0"], environment: null);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("https://127.0.0.1:0/ is an https address, but no certificate was given: add --tls-cert FILE and --tls-key FILE (PEM)", result.StandardError);
+        Assert.DoesNotContain("   at ", result.StandardError);
+    }
+
+    [Fact]
+    public async Task A_certificate_with_an_http_address_stops_the_start()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var ca = TestCertificates.CreateCa(directory: keelson.PathOf(""));
+        var (cert, key) = ca.Server();
+
+        var result = await keelson.RunAsync(["server", "--data", "data", "--listen", "http://127.0.0.1:0", "--tls-cert", cert, "--tls-key", key], environment: null);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--tls-cert was given, but http://127.0.0.1:0/ is an http address", result.StandardError);
+    }
+
+    [Fact]
+    public async Task Discovery_and_FleetLock_serve_over_https()
+    {
+        await using var keelson = new KeelsonProcess(log);
+        var ca = TestCertificates.CreateCa(directory: keelson.PathOf(""));
+        var (cert, key) = ca.Server();
+        var tls = ClientTls.Load(new ClientTlsSettings(ca.CaFile, null, null));
+        using var http = new HttpClient(tls.Apply(new SocketsHttpHandler()));
+
+        var discovery = keelson.Start(["discovery", "serve", "--listen", "https://127.0.0.1:0", "--store", $"sqlite:{keelson.PathOf("discovery.db")}", "--tls-cert", cert, "--tls-key", key]);
+        var discoveryUrl = await ListeningAsync(discovery, "keelson discovery listening on ");
+        using (var created = await http.PostAsync($"{discoveryUrl}/new?size=3", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+            Assert.StartsWith("https://", await created.Content.ReadAsStringAsync());
+        }
+
+        // No etcd answers there: FleetLock answers 503 until one does, over TLS all the same.
+        var fleetLock = keelson.Start(["fleetlock", "serve", "--listen", "https://127.0.0.1:0", "--etcd", $"http://127.0.0.1:{LoopbackPorts.Next()}", "--tls-cert", cert, "--tls-key", key]);
+        var fleetLockUrl = await ListeningAsync(fleetLock, "keelson fleetlock listening on ");
+        using var health = await http.GetAsync($"{fleetLockUrl}/health");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+    }
+
+    private static async Task<(string Url, string Token)> StartServerAsync(KeelsonProcess keelson, params string[] tls)
+    {
+        var data = keelson.PathOf("data");
+        var process = keelson.Start(["server", "--data", data, "--listen", "https://127.0.0.1:0", .. tls]);
+        var url = await ListeningAsync(process, "keelson server listening on ");
+        await process.WaitForLineAsync(line => line.StartsWith("admin token ", StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        return (url, (await File.ReadAllTextAsync(Path.Combine(data, "admin-token"))).Trim());
+    }
+
+    private static async Task<string> ListeningAsync(RunningProcess process, string prefix)
+    {
+        var line = await process.WaitForLineAsync(l => l.StartsWith(prefix, StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        var url = line[prefix.Length..].Trim();
+        Assert.StartsWith("https://", url);
+        return url;
+    }
+}
