@@ -19,14 +19,14 @@ public sealed class TestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TestServer(WebApplication app, string dataDirectory, DatabaseLocation? database, FakeTimeProvider time)
+    private TestServer(WebApplication app, string dataDirectory, DatabaseLocation? database, FakeTimeProvider time, HttpMessageHandler? handler)
     {
         _app = app;
         DataDirectory = dataDirectory;
         Database = database;
         Time = time;
         BaseUrl = new Uri(KeelsonServer.Addresses(app)[0]);
-        Http = new HttpClient { BaseAddress = BaseUrl };
+        Http = handler is null ? new HttpClient { BaseAddress = BaseUrl } : new HttpClient(handler) { BaseAddress = BaseUrl };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
     }
 
@@ -42,9 +42,11 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>
     /// Starts a server on <paramref name="dataDirectory"/> (a new temp folder by default) and <paramref name="database"/>
-    /// (a new one by default, of the kind <see cref="TestDatabase"/> chooses).
+    /// (a new one by default, of the kind <see cref="TestDatabase"/> chooses). <see cref="Http"/> sends through
+    /// <paramref name="adminHandler"/> when given (one with a client certificate, say).
     /// </summary>
-    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null, string? dataDirectory = null, DatabaseLocation? database = null)
+    public static async Task<TestServer> StartAsync(
+        Action<ServerOptions>? configure = null, string? dataDirectory = null, DatabaseLocation? database = null, HttpMessageHandler? adminHandler = null)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("keelson-server-test-").FullName;
         database ??= await TestDatabase.ForServerAsync();
@@ -55,7 +57,7 @@ public sealed class TestServer : IAsyncDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
         var app = await KeelsonServer.BuildAsync(options, time);
         await app.StartAsync();
-        return new TestServer(app, dataDirectory, database, time);
+        return new TestServer(app, dataDirectory, database, time, adminHandler);
     }
 
     public string AppPath => $"/api/apps/{CoreOsApp}";

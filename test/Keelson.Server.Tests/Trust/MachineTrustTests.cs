@@ -6,12 +6,14 @@ using System.Xml.Linq;
 using Keelson.Server.Api.Contracts;
 using Keelson.Server.Trust;
 using Keelson.Server.Updates;
+using Keelson.TestSupport;
+using Keelson.Tls;
 
 namespace Keelson.Server.Tests.Trust;
 
 /// <summary>
-/// The two attacks of an unauthenticated client, refused when the server trusts machines by token: halting a safe-mode
-/// rollout with a made-up machine, and freeing another machine's reboot slot.
+/// The two attacks of an unauthenticated client, refused when the server trusts machines by token or certificate:
+/// halting a safe-mode rollout with a made-up machine, and freeing another machine's reboot slot.
 /// </summary>
 public sealed class MachineTrustTests
 {
@@ -108,6 +110,64 @@ public sealed class MachineTrustTests
         // The machine itself, with the token, frees its slot.
         Assert.Equal(HttpStatusCode.OK, (await FleetLockAsync(machine, "steady-state", "real-1")).Status);
         Assert.DoesNotContain("real-1", await server.Http.GetStringAsync("/api/reboot-locks/default"));
+    }
+
+    [Fact]
+    public async Task With_certificates_a_machine_acts_only_for_the_id_its_certificate_names()
+    {
+        var ca = TestCertificates.CreateCa("machines");
+        var (cert, key) = ca.Server();
+        HttpClient Holding(string name)
+        {
+            var (clientCert, clientKey) = ca.Client(name);
+            return new HttpClient(ClientTls.Load(new ClientTlsSettings(ca.CaFile, clientCert, clientKey)).Apply(new SocketsHttpHandler()));
+        }
+
+        var (operatorCert, operatorKey) = ca.Client("operator");
+        var server = await TestServer.StartAsync(
+            options =>
+            {
+                options.Listen.Clear();
+                options.Listen.Add(new Uri("https://127.0.0.1:0"));
+                options.Tls = new ServerTlsSettings(cert, key, ca.CaFile);
+                options.MachineTrust = MachineTrustMode.Certificate;
+            },
+            adminHandler: ClientTls.Load(new ClientTlsSettings(ca.CaFile, operatorCert, operatorKey)).Apply(new SocketsHttpHandler()));
+        await using var _ = server;
+        await server.SetChannelAsync(Track, (await server.PublishAsync("1.1.0")).Package.Version);
+        using var real1 = Holding("real-1");
+        using var real2 = Holding("real-2");
+        real1.BaseAddress = real2.BaseAddress = server.BaseUrl;
+
+        var own = await CheckAsync(server, real1, "real-1");
+        var posing = await CheckAsync(server, real2, "real-3");
+        var take = await FleetLockAsync(real1, "pre-reboot", "real-1");
+        var free = await FleetLockAsync(real2, "steady-state", "real-1");
+
+        Assert.Equal("ok", own.Element("updatecheck")!.Attribute("status")!.Value);
+        Assert.Equal("noupdate", posing.Element("updatecheck")!.Attribute("status")!.Value);
+        Assert.Equal("not trusted: the client certificate is for 'real-2', not for 'real-3'", (await server.InstanceAsync("real-3")).Instance.StatusReason);
+        Assert.Equal(HttpStatusCode.OK, take.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, free.Status);
+        Assert.Contains("the client certificate is for 'real-2', not for 'real-1'", free.Body);
+        Assert.Contains("real-1", await server.Http.GetStringAsync("/api/reboot-locks/default"));
+    }
+
+    [Fact]
+    public async Task Trusting_certificates_without_asking_machines_for_one_does_not_start()
+    {
+        var ca = TestCertificates.CreateCa("machines");
+        var (cert, key) = ca.Server();
+
+        var e = await Assert.ThrowsAsync<TlsException>(() => TestServer.StartAsync(options =>
+        {
+            options.Listen.Clear();
+            options.Listen.Add(new Uri("https://127.0.0.1:0"));
+            options.Tls = new ServerTlsSettings(cert, key);
+            options.MachineTrust = MachineTrustMode.Certificate;
+        }));
+
+        Assert.StartsWith("--machine-trust certificate needs client certificates: give --tls-client-ca FILE", e.Message);
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> FleetLockAsync(HttpClient client, string operation, string id)
