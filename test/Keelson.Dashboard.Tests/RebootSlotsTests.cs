@@ -35,7 +35,7 @@ public sealed class RebootSlotsTests(BrowserFixture browser, ITestOutputHelper l
         await Expect(page.Locator("p.flash.ok")).ToHaveTextAsync($"The reboot slot that {worker} held in workers is free.");
         await Expect(workers.Locator("tr[data-holder]")).ToHaveCountAsync(0);
 
-        var locks = (await server.RebootLocksAsync()).EnumerateArray().ToDictionary(
+        var locks = (await server.RebootLocksAsync()).GetProperty("items").EnumerateArray().ToDictionary(
             g => g.GetProperty("group").GetString()!,
             g => g.GetProperty("holders").EnumerateArray().Select(h => h.GetProperty("id").GetString()!).ToArray());
         Assert.Empty(locks["workers"]);

@@ -97,7 +97,7 @@ public sealed partial class DemoTests(ITestOutputHelper log)
         using var response = await keelson.Server.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var locks = Json.Parse(await response.Content.ReadAsStringAsync());
-        var alphaLock = Json.Find(locks, "group", "alpha");
+        var alphaLock = Json.Find(locks.GetProperty("items"), "group", "alpha");
         Assert.Equal(2, alphaLock.GetProperty("slots").GetInt32());
         Assert.Equal([failedId], alphaLock.GetProperty("holders").EnumerateArray().Select(h => h.GetProperty("id").GetString()));
     }

@@ -14,8 +14,9 @@ internal static class TokenCommands
     {
         var command = new Command("token", "named tokens with a role (viewer, operator, admin, machine) for the admin API and the dashboard")
         {
-            AdminOptions.Server, AdminOptions.Json,
+            AdminOptions.Json,
         };
+        AdminOptions.AddConnection(command);
         command.Subcommands.Add(CreateToken());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Revoke());
