@@ -50,9 +50,6 @@ public sealed class MachineTrust
         }
     }
 
-    /// <summary>Believes every request: what <c>--machine-trust any</c> (the default) does.</summary>
-    public static MachineTrust Everyone { get; } = new(MachineTrustMode.Any, null);
-
     public MachineTrustMode Mode { get; }
 
     /// <summary>What the request proves about its sender; nothing is read when every request is believed.</summary>
