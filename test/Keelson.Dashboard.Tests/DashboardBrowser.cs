@@ -60,7 +60,9 @@ internal sealed class DashboardBrowser : IAsyncDisposable
         await Page.GotoAsync("/signin?returnUrl=" + Uri.EscapeDataString(returnTo));
         await Page.Locator("#token").FillAsync(_server.Token);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Page.WaitForURLAsync(new Uri(_server.Url, returnTo).ToString());
+        // The page's own assertions wait for what they need; waiting for its every resource ("load") only adds a
+        // deadline that a loaded CI machine (QEMU boots beside it) can miss.
+        await Page.WaitForURLAsync(new Uri(_server.Url, returnTo).ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
     }
 
     /// <summary>Opens <paramref name="path"/> and fails unless the server answered 200.</summary>
