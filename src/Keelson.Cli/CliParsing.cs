@@ -116,4 +116,15 @@ internal static class CliParsing
         Description = "address or network of a reverse proxy whose X-Forwarded-For names the client (repeatable)",
         AllowMultipleArgumentsPerToken = false,
     };
+
+    /// <summary>Adds the networks a <see cref="TrustedProxyOption"/> was given to <paramref name="proxies"/>.</summary>
+    public static void AddTrustedProxies(ParseResult parse, Option<string[]> option, IList<System.Net.IPNetwork> proxies)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(proxies);
+        foreach (var proxy in parse.GetValue(option) ?? [])
+        {
+            proxies.Add(Network(proxy, option.Name));
+        }
+    }
 }

@@ -73,15 +73,19 @@ public sealed class TlsTests(ITestOutputHelper log)
         Assert.Contains($"is issued by 'CN=Keelson other CA', which is not a CA the system trusts nor the CA in {ca.CaFile} (--ca/$KEELSON_SERVER_CA)", result.StandardError);
     }
 
+    private const string EtcdNowhere = "ETCD-NOWHERE";
+
     [Theory]
     [InlineData("server", "--data", "data")]
     [InlineData("discovery", "serve")]
-    [InlineData("fleetlock", "serve", "--etcd", "http://127.0.0.1:2379")]
+    [InlineData("fleetlock", "serve", "--etcd", EtcdNowhere)]
     public async Task An_https_address_without_a_certificate_stops_the_start_naming_the_flag(params string[] command)
     {
         await using var keelson = new KeelsonProcess(log);
+        // An etcd that is nowhere: the start must stop before any is asked, and a regression must not find one that runs here.
+        var nowhere = $"http://127.0.0.1:{LoopbackPorts.Next()}";
 
-        var result = await keelson.RunAsync([.. command, "--listen", "https://127.0.0.1:0"], environment: null);
+        var result = await keelson.RunAsync([.. command.Select(a => a == EtcdNowhere ? nowhere : a), "--listen", "https://127.0.0.1:0"], environment: null);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("https://127.0.0.1:0/ is an https address, but no certificate was given: add --tls-cert FILE and --tls-key FILE (PEM)", result.StandardError);

@@ -113,10 +113,7 @@ internal static class FleetLockCommands
                 MaxGroups = parse.GetValue(limitGroups),
                 MaxConnections = parse.GetValue(limitConnections),
             };
-            foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
-            {
-                options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
-            }
+            CliParsing.AddTrustedProxies(parse, trustedProxy, options.TrustedProxies);
 
             options.Tls = ServerTlsOptions.Settings(parse);
             foreach (var address in ServerTlsOptions.Listen(parse, listen))

@@ -75,10 +75,7 @@ internal static class ServerCommand
             options.Limits.FleetLockPerMinute = parse.GetValue(limitFleetLock);
             options.Limits.FleetLockGroups = parse.GetValue(limitGroups);
             options.Limits.Connections = parse.GetValue(limitConnections);
-            foreach (var proxy in parse.GetValue(trustedProxy) ?? [])
-            {
-                options.TrustedProxies.Add(CliParsing.Network(proxy, "--trusted-proxy"));
-            }
+            CliParsing.AddTrustedProxies(parse, trustedProxy, options.TrustedProxies);
 
             Microsoft.AspNetCore.Builder.WebApplication app;
             try
