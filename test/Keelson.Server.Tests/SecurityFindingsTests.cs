@@ -68,6 +68,17 @@ public sealed class SecurityFindingsTests
         await using (var server = await TestServer.StartAsync(dataDirectory: Path.Combine(data, "data"), database: DatabaseLocation.Sqlite(path)))
         {
             await server.CheckAsync("m1", "2512.2.0");
+
+            // SQLite removes -wal and -shm when its last connection closes, and the server may hold none at this
+            // instant: a reader of our own keeps them there while their modes are read.
+            await using var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+            await reader.OpenAsync();
+            await using (var command = reader.CreateCommand())
+            {
+                command.CommandText = "SELECT count(*) FROM sqlite_master";
+                await command.ExecuteScalarAsync();
+            }
+
             Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(server.DataDirectory));
             Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(path));
             Assert.True(File.Exists(path + "-wal"), "the database runs in WAL mode");
