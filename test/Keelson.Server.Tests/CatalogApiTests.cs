@@ -16,13 +16,13 @@ public sealed class CatalogApiTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private async Task<List<ChannelInfo>> ChannelsAsync() =>
-        (await _server.Http.GetFromJsonAsync<List<ChannelInfo>>($"{_server.AppPath}/channels", TestServer.Json))!;
+        (await _server.ListAsync<ChannelInfo>($"{_server.AppPath}/channels"));
 
     [Fact]
     public async Task A_fresh_server_holds_the_CoreOS_app_with_alpha_beta_stable_channels_and_groups()
     {
-        var apps = await _server.Http.GetFromJsonAsync<List<ApplicationInfo>>("/api/apps", TestServer.Json);
-        var groups = await _server.Http.GetFromJsonAsync<List<GroupInfo>>($"{_server.AppPath}/groups", TestServer.Json);
+        var apps = await _server.ListAsync<ApplicationInfo>("/api/apps");
+        var groups = await _server.ListAsync<GroupInfo>($"{_server.AppPath}/groups");
 
         Assert.Equal(TestServer.CoreOsApp, Assert.Single(apps!).Id);
         Assert.Equal(["alpha", "beta", "stable"], (await ChannelsAsync()).Select(c => c.Name));
@@ -120,7 +120,7 @@ public sealed class CatalogApiTests : IAsyncLifetime
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.NotNull(problem["errors"]![field]);
         Assert.Equal(before, await _server.Http.GetStringAsync($"{_server.AppPath}/groups"));
-        Assert.Empty((await _server.Http.GetFromJsonAsync<List<PackageInfo>>($"{_server.AppPath}/packages", TestServer.Json))!);
+        Assert.Empty((await _server.ListAsync<PackageInfo>($"{_server.AppPath}/packages")));
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public sealed class CatalogApiTests : IAsyncLifetime
 
         await using var restarted = await TestServer.StartAsync(dataDirectory: data, database: _server.Database);
 
-        var channels = await restarted.Http.GetFromJsonAsync<List<ChannelInfo>>($"{restarted.AppPath}/channels", TestServer.Json);
+        var channels = await restarted.ListAsync<ChannelInfo>($"{restarted.AppPath}/channels");
         Assert.Equal(package.Id, channels!.Single(c => c.Name == "stable").PackageId);
         var check = (await restarted.CheckAsync("m1", "2512.2.0")).Element("updatecheck")!;
         var url = check.Element("urls")!.Element("url")!.Attribute("codebase")!.Value + "flatcar_production_update.gz";

@@ -20,7 +20,7 @@ public sealed class CatalogDeleteTests : IAsyncLifetime
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
 
     private async Task<List<PackageInfo>> PackagesAsync() =>
-        (await _server.Http.GetFromJsonAsync<List<PackageInfo>>($"{_server.AppPath}/packages", TestServer.Json))!;
+        (await _server.ListAsync<PackageInfo>($"{_server.AppPath}/packages"));
 
     private string PayloadFile(PackageInfo package) => Path.Combine(_server.DataDirectory, "payloads", package.Id);
 
@@ -105,7 +105,7 @@ public sealed class CatalogDeleteTests : IAsyncLifetime
         var response = await DeleteAsync("channels/edge");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var channels = await _server.Http.GetFromJsonAsync<List<ChannelInfo>>($"{_server.AppPath}/channels", TestServer.Json);
+        var channels = await _server.ListAsync<ChannelInfo>($"{_server.AppPath}/channels");
         Assert.Equal(["alpha", "beta", "stable"], channels!.Select(c => c.Name));
         Assert.Single(await PackagesAsync());
         var entry = Assert.Single((await _server.ActivityAsync()).Items, a => a.Kind == "ChannelDeleted");

@@ -64,7 +64,7 @@ public sealed class FleetCountsTests : IAsyncLifetime
             CancellationToken.None)).ToList();
         var all = await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances"), CancellationToken.None);
 
-        var rollouts = (await _server.Http.GetFromJsonAsync<List<GroupRollout>>($"{_server.AppPath}/rollout", TestServer.Json))!;
+        var rollouts = (await _server.ListAsync<GroupRollout>($"{_server.AppPath}/rollout"));
         foreach (var rollout in rollouts)
         {
             var p = rollout.Progress;

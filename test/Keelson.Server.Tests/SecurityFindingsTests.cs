@@ -23,9 +23,9 @@ public sealed class SecurityFindingsTests
         Assert.Contains($"name '{name}' is not allowed", await group.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, channel.StatusCode);
         Assert.Contains($"name '{name}' is not allowed", await channel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var groups = await server.Http.GetFromJsonAsync<List<GroupInfo>>($"{server.AppPath}/groups", TestServer.Json);
+        var groups = await server.ListAsync<GroupInfo>($"{server.AppPath}/groups");
         Assert.DoesNotContain(groups!, g => g.Name == name);
-        var channels = await server.Http.GetFromJsonAsync<List<ChannelInfo>>($"{server.AppPath}/channels", TestServer.Json);
+        var channels = await server.ListAsync<ChannelInfo>($"{server.AppPath}/channels");
         Assert.DoesNotContain(channels!, c => c.Name == name);
     }
 

@@ -111,6 +111,10 @@ public sealed class TestServer : IAsyncDisposable
     public async Task<InstanceDetail> InstanceAsync(string machineId) =>
         (await Http.GetFromJsonAsync<InstanceDetail>($"{AppPath}/instances/{machineId}", Json))!;
 
+    /// <summary>The first page of a list of the admin API, as large as pages go (every item, in the tests' small lists).</summary>
+    public async Task<List<T>> ListAsync<T>(string path) =>
+        [.. (await Http.GetFromJsonAsync<Page<T>>($"{path}?perPage={Catalog.FleetQueries.MaxPerPage}", Json))!.Items];
+
     public async Task<Page<ActivityEntry>> ActivityAsync() =>
         (await Http.GetFromJsonAsync<Page<ActivityEntry>>("/api/activity?perPage=500", Json))!;
 

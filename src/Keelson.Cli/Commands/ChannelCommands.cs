@@ -15,7 +15,7 @@ internal static class ChannelCommands
         var command = new Command("list", "list the channels and their versions");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var channels = await AdminOptions.Client(parse).GetAsync<List<ChannelInfo>>(AdminOptions.AppPath(parse) + "/channels", ct);
+            var channels = await AdminOptions.Client(parse).GetAllPagesAsync<ChannelInfo>(AdminOptions.AppPath(parse) + "/channels", ct);
             var output = AdminOptions.Output(parse);
             if (parse.GetValue(AdminOptions.Json))
             {

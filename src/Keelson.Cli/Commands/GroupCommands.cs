@@ -17,7 +17,7 @@ internal static class GroupCommands
         var command = new Command("list", "list the groups and their policies");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var groups = await AdminOptions.Client(parse).GetAsync<List<GroupInfo>>(AdminOptions.AppPath(parse) + "/groups", ct);
+            var groups = await AdminOptions.Client(parse).GetAllPagesAsync<GroupInfo>(AdminOptions.AppPath(parse) + "/groups", ct);
             var output = AdminOptions.Output(parse);
             if (parse.GetValue(AdminOptions.Json))
             {

@@ -67,7 +67,7 @@ internal static class PackageCommands
         var command = new Command("show", "one published package: size, hashes, where machines download it") { version };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var packages = await AdminOptions.Client(parse).GetAsync<List<PackageInfo>>(AdminOptions.AppPath(parse) + "/packages", ct);
+            var packages = await AdminOptions.Client(parse).GetAllPagesAsync<PackageInfo>(AdminOptions.AppPath(parse) + "/packages", ct);
             var wanted = parse.GetValue(version)!;
             Print(parse, packages.Find(p => p.Version == wanted)
                 ?? throw new CliException($"no package with version {wanted}; 'keelson package list' shows the published ones"));
@@ -104,7 +104,7 @@ internal static class PackageCommands
         var command = new Command("list", "list the published packages, newest version first");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var packages = await AdminOptions.Client(parse).GetAsync<List<PackageInfo>>(AdminOptions.AppPath(parse) + "/packages", ct);
+            var packages = await AdminOptions.Client(parse).GetAllPagesAsync<PackageInfo>(AdminOptions.AppPath(parse) + "/packages", ct);
             var output = AdminOptions.Output(parse);
             if (parse.GetValue(AdminOptions.Json))
             {

@@ -56,7 +56,7 @@ internal static class TokenCommands
         var command = new Command("list", "list the tokens: name, role, created, last used (never a secret)");
         command.SetAction((parse, ct) => CommandRunner.RunAsync(async () =>
         {
-            var tokens = await AdminOptions.Client(parse).GetAsync<List<TokenInfo>>(ApiPath, ct);
+            var tokens = await AdminOptions.Client(parse).GetAllPagesAsync<TokenInfo>(ApiPath, ct);
             var output = AdminOptions.Output(parse);
             if (parse.GetValue(AdminOptions.Json))
             {

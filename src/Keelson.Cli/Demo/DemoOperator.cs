@@ -33,7 +33,7 @@ internal sealed class DemoOperator(AdminClient admin)
 
     public async Task<ServerState> ReadAsync(CancellationToken cancellationToken)
     {
-        var groups = admin.GetAsync<List<GroupInfo>>($"{s_app}/groups", cancellationToken);
+        var groups = admin.GetAllPagesAsync<GroupInfo>($"{s_app}/groups", cancellationToken);
         var instances = admin.GetAsync<Page<InstanceInfo>>($"{s_app}/instances?perPage={MaxInstancesPerPage}", cancellationToken);
         var locks = admin.GetAllPagesAsync<RebootLockGroupInfo>("api/reboot-locks", cancellationToken);
         await Task.WhenAll(groups, instances, locks);

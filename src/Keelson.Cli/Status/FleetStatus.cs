@@ -17,7 +17,7 @@ internal sealed record FleetStatus(string App, IReadOnlyList<GroupRollout> Group
     {
         ArgumentNullException.ThrowIfNull(client);
         IReadOnlyList<GroupRollout> groups = group is null
-            ? await client.GetAsync<List<GroupRollout>>($"{appPath}/rollout", cancellationToken)
+            ? await client.GetAllPagesAsync<GroupRollout>($"{appPath}/rollout", cancellationToken)
             : [await client.GetAsync<GroupRollout>($"{appPath}/groups/{Uri.EscapeDataString(group)}/rollout", cancellationToken)];
         var locks = await client.GetAllPagesAsync<RebootLockGroupInfo>("api/reboot-locks", cancellationToken);
         return new FleetStatus(app, groups, locks);

@@ -17,22 +17,26 @@ internal static class AdminApi
     /// <summary>The OpenAPI security scheme of the bearer token (a viewer's, operator's or admin's) every <c>/api</c> route requires.</summary>
     public const string SecuritySchemeName = "adminToken";
 
+    private static readonly IComparer<string> s_newestFirst = Comparer<string>.Create((x, y) => VersionOrder.Instance.Compare(y, x));
+
     public static void MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api").RequireToken();
 
-        api.MapGet("/apps", async (CatalogService catalog, CancellationToken ct) =>
-                Results.Json(await catalog.ListApplicationsAsync(ct), ApiResults.Json))
-            .Produces<IReadOnlyList<ApplicationInfo>>();
+        api.MapGet("/apps", (HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                ListAsync(request, async () => Ok(await catalog.ListApplicationsAsync(ct)), a => a.Id, StringComparer.Ordinal))
+            .Produces<Page<ApplicationInfo>>()
+            .WithDescription("The applications by id. " + PageRequest.Description);
         api.MapPost("/apps", (HttpRequest request, CatalogService catalog, CancellationToken ct) =>
                 WithBodyAsync<CreateApplicationRequest>(request, async body => ApiResults.From(
                     await catalog.CreateApplicationAsync(body, ct), StatusCodes.Status201Created), ct))
             .Accepts<CreateApplicationRequest>("application/json").Produces<ApplicationInfo>(StatusCodes.Status201Created);
 
         var app = api.MapGroup("/apps/{appId}");
-        app.MapGet("/packages", async (string appId, CatalogService catalog, CancellationToken ct) =>
-                ApiResults.From(await catalog.ListPackagesAsync(AppId(appId), ct)))
-            .Produces<IReadOnlyList<PackageInfo>>();
+        app.MapGet("/packages", (string appId, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                ListAsync(request, () => catalog.ListPackagesAsync(AppId(appId), ct), p => p.Version, s_newestFirst))
+            .Produces<Page<PackageInfo>>()
+            .WithDescription("The packages, newest version first; a cursor is a version. " + PageRequest.Description);
         app.MapPost("/packages", PublishAsync)
             .Needs(Permission.Operate)
             .Accepts<ExternalPackageRequest>("application/json", "application/octet-stream")
@@ -44,9 +48,10 @@ internal static class AdminApi
             .WithDescription("Deletes a version and the payload file this server hosts for it; 409 while a channel points at it "
                 + "or machines are downloading it.");
 
-        app.MapGet("/channels", async (string appId, CatalogService catalog, CancellationToken ct) =>
-                ApiResults.From(await catalog.ListChannelsAsync(AppId(appId), ct)))
-            .Produces<IReadOnlyList<ChannelInfo>>();
+        app.MapGet("/channels", (string appId, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
+                ListAsync(request, () => catalog.ListChannelsAsync(AppId(appId), ct), c => c.Name, StringComparer.Ordinal))
+            .Produces<Page<ChannelInfo>>()
+            .WithDescription("The channels by name. " + PageRequest.Description);
         app.MapPost("/channels", (string appId, HttpRequest request, CatalogService catalog, CancellationToken ct) =>
                 WithBodyAsync<CreateChannelRequest>(request, async body => ApiResults.From(
                     await catalog.CreateChannelAsync(AppId(appId), body, ct), StatusCodes.Status201Created), ct))
@@ -64,9 +69,10 @@ internal static class AdminApi
             .Produces<DeletedInfo>()
             .WithDescription("Deletes a channel; 409 while a group follows it. Its package stays published.");
 
-        app.MapGet("/groups", async (string appId, GroupService groups, CancellationToken ct) =>
-                ApiResults.From(await groups.ListAsync(AppId(appId), ct)))
-            .Produces<IReadOnlyList<GroupInfo>>();
+        app.MapGet("/groups", (string appId, HttpRequest request, GroupService groups, CancellationToken ct) =>
+                ListAsync(request, () => groups.ListAsync(AppId(appId), ct), g => g.Name, StringComparer.Ordinal))
+            .Produces<Page<GroupInfo>>()
+            .WithDescription("The groups by name. " + PageRequest.Description);
         app.MapGet("/groups/{group}", async (string appId, string group, GroupService groups, CancellationToken ct) =>
                 ApiResults.From(await groups.GetAsync(AppId(appId), group, ct)))
             .Produces<GroupInfo>();
@@ -95,7 +101,7 @@ internal static class AdminApi
 
         app.MapGet("/instances", async (string appId, HttpRequest request, FleetQueries fleet, CancellationToken ct) =>
             {
-                var paging = Paging(request);
+                var paging = PageRequest.From(request);
                 if (!paging.IsOk)
                 {
                     return ApiResults.Problem(paging.Error!);
@@ -103,7 +109,7 @@ internal static class AdminApi
 
                 var query = new InstanceQuery(
                     Filter(request, "group"), Filter(request, "status"), Filter(request, "version"), Filter(request, "q"),
-                    Filter(request, "sort") ?? InstanceQuery.DefaultSort, paging.Value.Page, paging.Value.PerPage, Filter(request, "after"));
+                    Filter(request, "sort") ?? InstanceQuery.DefaultSort, paging.Value!.Page, paging.Value.PerPage, paging.Value.After);
                 return ApiResults.From(await fleet.ListInstancesAsync(AppId(appId), query, ct));
             })
             .Produces<Page<InstanceInfo>>()
@@ -111,10 +117,11 @@ internal static class AdminApi
                 + $"(a search matching more than {InstanceQuery.SearchCountLimit:N0} is counted as that many, with totalCapped); sort: lastCheck, firstSeen, "
                 + "machine, alias, ip, version, status or group, - first for descending (default -lastCheck). Paging: page (from 1), perPage (1-500, "
                 + "default 50); after: a page's next cursor, for the page after it at any depth (page is then only echoed back).");
-        app.MapGet("/rollout", async (string appId, RolloutQueries rollout, CancellationToken ct) =>
-                ApiResults.From(await rollout.ListAsync(AppId(appId), ct)))
-            .Produces<IReadOnlyList<GroupRollout>>()
-            .WithDescription("Every group's policy in words and where its rollout stands: on target, updating, on hold, failed, not yet offered.");
+        app.MapGet("/rollout", (string appId, HttpRequest request, RolloutQueries rollout, CancellationToken ct) =>
+                ListAsync(request, () => rollout.ListAsync(AppId(appId), ct), r => r.Group.Name, StringComparer.Ordinal))
+            .Produces<Page<GroupRollout>>()
+            .WithDescription("Every group's policy in words and where its rollout stands: on target, updating, on hold, failed, not yet offered; "
+                + "by group name. " + PageRequest.Description);
         app.MapGet("/groups/{group}/rollout", async (string appId, string group, RolloutQueries rollout, CancellationToken ct) =>
                 ApiResults.From(await rollout.GetAsync(AppId(appId), group, ct)))
             .Produces<GroupRollout>();
@@ -127,19 +134,20 @@ internal static class AdminApi
             })
             .Produces<FleetTimeline>()
             .WithDescription("Machines per version and per status over time: span 168h (default, hourly) or up to 3h (by the minute).");
-        app.MapGet("/channel-history", async (string appId, RolloutQueries rollout, CancellationToken ct) =>
-                ApiResults.From(await rollout.ChannelsAsync(AppId(appId), ct)))
-            .Produces<IReadOnlyList<ChannelOverview>>()
-            .WithDescription("The channels with their latest publications and promotions, newest first.");
+        app.MapGet("/channel-history", (string appId, HttpRequest request, RolloutQueries rollout, CancellationToken ct) =>
+                ListAsync(request, () => rollout.ChannelsAsync(AppId(appId), ct), c => c.Channel.Name, StringComparer.Ordinal))
+            .Produces<Page<ChannelOverview>>()
+            .WithDescription("The channels by name with their latest publications and promotions, newest first. " + PageRequest.Description);
         app.MapGet("/instances/{machineId}", async (string appId, string machineId, FleetQueries fleet, CancellationToken ct) =>
                 ApiResults.From(await fleet.GetInstanceAsync(AppId(appId), machineId, ct)))
             .Produces<InstanceDetail>();
 
         var tokens = api.MapGroup("/tokens");
-        tokens.MapGet("/", async (TokenStore store, CancellationToken ct) => Results.Json(await store.ListAsync(ct), ApiResults.Json))
+        tokens.MapGet("/", (HttpRequest request, TokenStore store, CancellationToken ct) =>
+                ListAsync(request, async () => Ok(await store.ListAsync(ct)), t => t.Name, StringComparer.Ordinal))
             .Needs(Permission.Administer)
-            .Produces<IReadOnlyList<TokenInfo>>()
-            .WithDescription("Every token: name, role, created at and by, last used; never a secret.");
+            .Produces<Page<TokenInfo>>()
+            .WithDescription("The tokens by name: role, created at and by, last used; never a secret. " + PageRequest.Description);
         tokens.MapPost("/", (HttpRequest request, TokenStore store, CancellationToken ct) =>
                 WithBodyAsync<CreateTokenRequest>(request, async body => ApiResults.From(
                     await store.CreateAsync(body.Name, body.Role, ct), StatusCodes.Status201Created), ct))
@@ -152,16 +160,18 @@ internal static class AdminApi
 
         api.MapGet("/activity", async (HttpRequest request, FleetQueries fleet, CancellationToken ct) =>
             {
-                var paging = Paging(request);
+                var paging = PageRequest.From(request);
                 if (!paging.IsOk)
                 {
                     return ApiResults.Problem(paging.Error!);
                 }
 
                 var appId = Filter(request, "app") is { } id ? AppId(id) : null;
-                return ApiResults.From(await fleet.ListActivityAsync(appId, paging.Value.Page, paging.Value.PerPage, ct));
+                return ApiResults.From(await fleet.ListActivityAsync(appId, paging.Value!.Page, paging.Value.PerPage, ct));
             })
-            .Produces<Page<ActivityEntry>>();
+            .Produces<Page<ActivityEntry>>()
+            .WithDescription("The activity log, newest first; app: one application's entries and the server-wide ones. Paging: page (from 1), "
+                + $"perPage (1-{FleetQueries.MaxPerPage}, default {PageRequest.DefaultPerPage}).");
     }
 
     private static async Task<IResult> PublishAsync(string appId, HttpRequest request, CatalogService catalog, ServerOptions options, CancellationToken ct)
@@ -209,12 +219,15 @@ internal static class AdminApi
         return body.IsOk ? await handle(body.Value!) : ApiResults.Problem(body.Error!);
     }
 
-    private static Outcome<(int Page, int PerPage)> Paging(HttpRequest request)
+    /// <summary>A page of a list read whole by <paramref name="read"/> (see <see cref="PageRequest.Of{T}(IEnumerable{T}, Func{T, string}, IComparer{string})"/>).</summary>
+    private static async Task<IResult> ListAsync<T>(
+        HttpRequest request, Func<Task<Outcome<IReadOnlyList<T>>>> read, Func<T, string> key, IComparer<string> order)
     {
-        var page = ApiResults.QueryInt(request, "page", 1);
-        var perPage = ApiResults.QueryInt(request, "perPage", 50);
-        return (page.Error ?? perPage.Error) is { } error ? error : (page.Value, perPage.Value);
+        var paging = PageRequest.From(request);
+        return paging.IsOk ? ApiResults.From(paging.Value!.Of(await read(), key, order)) : ApiResults.Problem(paging.Error!);
     }
+
+    private static Outcome<IReadOnlyList<T>> Ok<T>(IReadOnlyList<T> items) => new(items, null);
 
     private static string? Filter(HttpRequest request, string name) =>
         request.Query[name].ToString() is { Length: > 0 } value ? value : null;

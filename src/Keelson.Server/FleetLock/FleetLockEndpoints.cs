@@ -60,18 +60,15 @@ internal static partial class FleetLockEndpoints
 
         api.MapGet("/", async (HttpRequest request, CancellationToken ct) =>
             {
-                var page = ApiResults.QueryInt(request, "page", 1);
-                var perPage = ApiResults.QueryInt(request, "perPage", 50);
-                var after = request.Query["after"].ToString() is { Length: > 0 } text ? text : null;
-                var invalid = page.Error ?? perPage.Error ?? FleetQueries.CheckPage(page.Value, perPage.Value)
-                    ?? (after is not null ? CheckGroup(after) : null);
+                var paging = PageRequest.From(request);
+                var invalid = paging.Error ?? (paging.Value?.After is { } after ? CheckGroup(after) : null);
                 return invalid is not null
                     ? ApiResults.Problem(invalid)
-                    : Results.Json(await store.ListAsync(page.Value, perPage.Value, after, ct), ApiResults.Json);
+                    : Results.Json(await store.ListAsync(paging.Value!.Page, paging.Value.PerPage, paging.Value.After, ct), ApiResults.Json);
             })
             .Produces<Page<RebootLockGroupInfo>>()
-            .WithDescription("The FleetLock reboot groups by name: slots and holders. A group never configured has 1 slot. Paging: page (from 1), "
-                + $"perPage (1-{FleetQueries.MaxPerPage}, default 50); after: a page's next cursor (the last group's name), for the page after it at any depth.");
+            .WithDescription("The FleetLock reboot groups by name: slots and holders. A group never configured has 1 slot; a cursor is a "
+                + "group's name, read as fast at any depth. " + PageRequest.Description);
         api.MapGet("/{group}", async (string group, CancellationToken ct) =>
                 CheckGroup(group) is { } invalid ? ApiResults.Problem(invalid) : Results.Json(await store.GetAsync(group, ct), ApiResults.Json))
             .Produces<RebootLockGroupInfo>();

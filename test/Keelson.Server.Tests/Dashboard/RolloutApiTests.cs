@@ -48,7 +48,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
         Assert.Equal([new Tally("1.0.0", 6), new Tally("1.1.0", 1)], p.Versions);
         Assert.Equal("at most 4 per hour", rollout.Policy);
 
-        var all = await _server.Http.GetFromJsonAsync<List<GroupRollout>>($"{_server.AppPath}/rollout", TestServer.Json);
+        var all = await _server.ListAsync<GroupRollout>($"{_server.AppPath}/rollout");
         Assert.Equal(["alpha", "beta", "stable"], all!.Select(r => r.Group.Name));
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(p), System.Text.Json.JsonSerializer.Serialize(all![0].Progress));
         Assert.Equal(0, all[1].Progress.Total);
@@ -95,7 +95,7 @@ public sealed class RolloutApiTests : IAsyncLifetime
         var promoted = await _server.Http.PostAsJsonAsync($"{_server.AppPath}/channels/beta/promote", new PromoteRequest("alpha"));
         Assert.True(promoted.IsSuccessStatusCode);
 
-        var channels = (await _server.Http.GetFromJsonAsync<List<ChannelOverview>>($"{_server.AppPath}/channel-history", TestServer.Json))!;
+        var channels = (await _server.ListAsync<ChannelOverview>($"{_server.AppPath}/channel-history"));
 
         Assert.Equal(["1.1.0", "1.0.0"], channels.Single(c => c.Channel.Name == "alpha").History.Select(h => h.Version));
         var beta = Assert.Single(channels.Single(c => c.Channel.Name == "beta").History);

@@ -28,7 +28,7 @@ public sealed class TokenTests : IAsyncLifetime
         var listed = await _server.Http.GetStringAsync("/api/tokens");
         Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
         Assert.DoesNotContain(TokenStore.Hash(secret), listed, StringComparison.Ordinal);
-        var tokens = (await _server.Http.GetFromJsonAsync<List<TokenInfo>>("/api/tokens", TestServer.Json))!;
+        var tokens = (await _server.ListAsync<TokenInfo>("/api/tokens"));
         Assert.Equal(["admin", "ci-release"], tokens.Select(t => t.Name));
         Assert.True(tokens[0].BuiltIn);
         var token = tokens[1];
@@ -40,7 +40,7 @@ public sealed class TokenTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Contains("not known here", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Null(await _server.Services.GetRequiredService<TokenStore>().AuthenticateAsync(secret, CancellationToken.None));
-        Assert.Equal(["admin"], (await _server.Http.GetFromJsonAsync<List<TokenInfo>>("/api/tokens", TestServer.Json))!.Select(t => t.Name));
+        Assert.Equal(["admin"], (await _server.ListAsync<TokenInfo>("/api/tokens")).Select(t => t.Name));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class TokenTests : IAsyncLifetime
 
         Assert.Equal(status, response.StatusCode);
         Assert.Contains(why, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(["admin", "ci"], (await _server.Http.GetFromJsonAsync<List<TokenInfo>>("/api/tokens", TestServer.Json))!.Select(t => t.Name));
+        Assert.Equal(["admin", "ci"], (await _server.ListAsync<TokenInfo>("/api/tokens")).Select(t => t.Name));
     }
 
     [Fact]
