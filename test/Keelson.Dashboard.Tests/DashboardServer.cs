@@ -84,12 +84,12 @@ internal sealed class DashboardServer : IAsyncDisposable
 
     public Task<JsonElement> PauseGroupAsync(string name) => SendAsync(HttpMethod.Post, $"{AppApi}/groups/{name}/pause");
 
-    /// <summary>Every group's rollout (<c>GET /api/apps/{app}/rollout</c>).</summary>
-    public Task<JsonElement> RolloutAsync() => GetAsync($"{AppApi}/rollout");
+    /// <summary>Every group's rollout (<c>GET /api/apps/{app}/rollout</c>, one page as large as pages go).</summary>
+    public async Task<JsonElement> RolloutAsync() => (await GetAsync($"{AppApi}/rollout?perPage=500")).GetProperty("items");
 
     public Task<JsonElement> GroupAsync(string name) => GetAsync($"{AppApi}/groups/{name}");
 
-    public Task<JsonElement> ChannelsAsync() => GetAsync($"{AppApi}/channels");
+    public async Task<JsonElement> ChannelsAsync() => (await GetAsync($"{AppApi}/channels?perPage=500")).GetProperty("items");
 
     /// <summary>One page of machines: <paramref name="query"/> is the query string, e.g. <c>q=ab&amp;sort=-version</c>.</summary>
     public Task<JsonElement> InstancesAsync(string query) => GetAsync($"{AppApi}/instances?{query}");

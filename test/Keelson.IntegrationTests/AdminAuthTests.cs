@@ -40,7 +40,7 @@ public sealed class AdminAuthTests(ITestOutputHelper log)
             using var response = await server.Http.SendAsync(authorized);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var channels = Json.Parse(await response.Content.ReadAsStringAsync());
-            Assert.DoesNotContain(channels.EnumerateArray(), c => c.GetProperty("name").GetString() == "sneaky");
+            Assert.DoesNotContain(channels.GetProperty("items").EnumerateArray(), c => c.GetProperty("name").GetString() == "sneaky");
         }
 
         using (var health = await server.Http.GetAsync("/health"))
