@@ -5,6 +5,8 @@ using System.Text.Json;
 using Keelson.Coordination.FleetLock;
 using Keelson.Coordination.Locks;
 using Keelson.Server.FleetLock;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Keelson.Server.Tests.FleetLock;
 
@@ -67,6 +69,29 @@ public sealed class FleetLockEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, released.Status);
         Assert.Equal(HttpStatusCode.OK, m2After.Status);
         Assert.Equal(["m2"], (await ListAsync()).Single(g => g.Group == "default").Holders.Select(h => h.Id));
+    }
+
+    [Fact]
+    public async Task Only_a_slot_taken_or_freed_is_logged_at_information_level_the_routine_requests_below_it()
+    {
+        var logs = new CapturedLogs();
+        _server.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+
+        await PostAsync("/v1/pre-reboot", Body("m1"));
+        await PostAsync("/v1/pre-reboot", Body("m1"));
+        await PostAsync("/v1/pre-reboot", Body("m2"));
+        await PostAsync("/v1/pre-reboot", "{not json");
+        await PostAsync("/v1/steady-state", Body("m1"));
+        for (var i = 0; i < 20; i++)
+        {
+            await PostAsync("/v1/steady-state", Body("m1"));
+        }
+
+        // 25 requests; the held slot asked again, the full group, the bad body and 20 steady-states of a machine holding
+        // nothing are debug lines, which the server's default level (information) leaves out.
+        var informed = logs.Entries.Where(e => e.Level >= LogLevel.Information && e.Message.StartsWith("FleetLock:", StringComparison.Ordinal))
+            .Select(e => e.Message).ToList();
+        Assert.Equal(["FleetLock: 'm1' took a reboot slot of group 'default'", "FleetLock: 'm1' released its reboot slot of group 'default'"], informed);
     }
 
     [Fact]

@@ -219,7 +219,7 @@ public sealed class ServerTlsTests
         };
         options.Listen.Add(s_anyPort);
         var app = await KeelsonServer.BuildAsync(options, time);
-        var log = new CollectedLog();
+        var log = new CapturedLogs();
         app.Services.GetRequiredService<ILoggerFactory>().AddProvider(log);
         map?.Invoke(app);
         await app.StartAsync();
@@ -257,7 +257,7 @@ public sealed class ServerTlsTests
         return serial!;
     }
 
-    private sealed class RunningServer(WebApplication app, Uri url, CollectedLog log) : IAsyncDisposable
+    private sealed class RunningServer(WebApplication app, Uri url, CapturedLogs log) : IAsyncDisposable
     {
         public Uri Url { get; } = url;
 
@@ -265,9 +265,9 @@ public sealed class ServerTlsTests
         public async Task WaitForLogAsync(string text)
         {
             var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!log.Lines.Any(l => l.Contains(text, StringComparison.Ordinal)))
+            while (!log.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal)))
             {
-                Assert.True(DateTime.UtcNow < deadline, $"no log line holds '{text}'; the log:\n{string.Join('\n', log.Lines)}");
+                Assert.True(DateTime.UtcNow < deadline, $"no log line holds '{text}'; the log:\n{string.Join('\n', log.Entries.Select(e => e.Message))}");
                 await Task.Delay(20);
             }
         }
