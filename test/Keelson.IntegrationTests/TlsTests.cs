@@ -129,6 +129,52 @@ public sealed class TlsTests(ITestOutputHelper log)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
     }
 
+    [Fact]
+    public async Task FleetLock_serve_trusting_certificates_lets_a_machine_act_only_for_the_id_its_certificate_names()
+    {
+        await using var etcd = await EtcdCluster.StartStaticAsync(1, log);
+        await using var keelson = new KeelsonProcess(log);
+        var ca = TestCertificates.CreateCa(directory: keelson.PathOf(""));
+        var (cert, key) = ca.Server();
+        var serve = keelson.Start(["fleetlock", "serve", "--listen", "https://127.0.0.1:0", "--etcd", etcd.Endpoints,
+            "--tls-cert", cert, "--tls-key", key, "--tls-client-ca", ca.CaFile, "--machine-trust", "certificate"]);
+        var url = await ListeningAsync(serve, "keelson fleetlock listening on ");
+        await serve.WaitForLineAsync(line => line.StartsWith("serving: ", StringComparison.Ordinal), KeelsonProcess.StartTimeout);
+        using var machineA = MachineClient(ca, "machine-a");
+        using var machineB = MachineClient(ca, "machine-b");
+
+        using var taken = await FleetLockAsync(machineA, url, "pre-reboot", "machine-a");
+        using var freedByAnother = await FleetLockAsync(machineB, url, "steady-state", "machine-a");
+        using var takenInAnothersName = await FleetLockAsync(machineB, url, "pre-reboot", "machine-c");
+        var semaphore = "com.coreos.airlock/groups/default/v1/semaphore";
+        var held = (await etcd.EtcdctlSucceedAsync("get", semaphore, "--print-value-only")).StandardOutput.Trim();
+        using var freed = await FleetLockAsync(machineA, url, "steady-state", "machine-a");
+
+        Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, freedByAnother.StatusCode);
+        Assert.Contains("untrusted_client", await freedByAnother.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, takenInAnothersName.StatusCode);
+        Assert.Equal("""{"total_slots":1,"holders":["machine-a"]}""", held);
+        Assert.Equal(HttpStatusCode.OK, freed.StatusCode);
+        Assert.Equal("""{"total_slots":1,"holders":[]}""", (await etcd.EtcdctlSucceedAsync("get", semaphore, "--print-value-only")).StandardOutput.Trim());
+    }
+
+    private static HttpClient MachineClient(TestCertificates ca, string name)
+    {
+        var (cert, key) = ca.Client(name);
+        return new HttpClient(ClientTls.Load(new ClientTlsSettings(ca.CaFile, cert, key)).Apply(new SocketsHttpHandler()));
+    }
+
+    private static async Task<HttpResponseMessage> FleetLockAsync(HttpClient machine, string url, string operation, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{url}/v1/{operation}")
+        {
+            Content = new StringContent($$$"""{"client_params":{"id":"{{{id}}}","group":"default"}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("fleet-lock-protocol", "true");
+        return await machine.SendAsync(request);
+    }
+
     private static async Task<(string Url, string Token)> StartServerAsync(KeelsonProcess keelson, params string[] tls)
     {
         var data = keelson.PathOf("data");
