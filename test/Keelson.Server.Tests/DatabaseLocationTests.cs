@@ -21,18 +21,6 @@ public sealed class DatabaseLocationTests
     }
 
     [Fact]
-    public void PostgreSQL_statements_are_kept_prepared_unless_the_connection_string_says_otherwise()
-    {
-        using var tuned = Database.OpenPostgres(new NpgsqlConnectionStringBuilder("Host=db.example.com;Database=fleet;Username=keelson"));
-        using var chosen = Database.OpenPostgres(new NpgsqlConnectionStringBuilder(
-            "Host=db.example.com;Database=fleet;Username=keelson;Max Auto Prepare=0;No Reset On Close=false"));
-
-        Assert.Equal((Database.AutoPreparedStatements, 2, true),
-            (tuned.PostgresSettings!.MaxAutoPrepare, tuned.PostgresSettings.AutoPrepareMinUsages, tuned.PostgresSettings.NoResetOnClose));
-        Assert.Equal((0, false), (chosen.PostgresSettings!.MaxAutoPrepare, chosen.PostgresSettings.NoResetOnClose));
-    }
-
-    [Fact]
     public void A_connection_string_and_a_sqlite_path_are_read_too()
     {
         Assert.True(DatabaseLocation.TryParse("Host=10.0.0.5;Port=6432;Database=keelson;Username=k", out var postgres, out _));
