@@ -57,7 +57,11 @@ public sealed class BootDisk : IDisposable
     public async Task<string> BootCommandAsync(string command, params string[] arguments)
     {
         var esp = Path.Combine(Directory, "esp");
-        await Esp.ExtractAsync(esp);
+        if (await Esp.ExtractAsync(esp) is { } repaired)
+        {
+            _log.WriteLine(repaired);
+        }
+
         var output = await Tools.KeelsonAsync(["boot", command, "--backend", Image.Backend, "--esp", esp, "--disk", DiskPath, .. arguments]);
         await Esp.ReplaceAsync(esp);
         System.IO.Directory.Delete(esp, recursive: true);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Keelson.IntegrationTests.Harness;
 
 namespace Keelson.BootTests.Harness;
 
@@ -7,8 +8,44 @@ public sealed class EspImage(string diskPath, long offset, long size)
 {
     private string Image => $"{diskPath}@@{offset.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Copies every file of the ESP into <paramref name="directory"/> (made empty first).</summary>
-    public async Task ExtractAsync(string directory)
+    /// <summary>
+    /// Copies every file of the ESP into <paramref name="directory"/> (made empty first). A FAT that mtools refuses -
+    /// vfat has no journal, so a power cut in the middle of a write can tear it - is read as the machine reads it once
+    /// systemd-fsck has run: from a copy that <c>fsck.fat -a</c> repaired. Returns what that repair printed, or null
+    /// when none was needed.
+    /// </summary>
+    public async Task<string?> ExtractAsync(string directory)
+    {
+        Empty(directory);
+        var read = await ProcessRunner.RunAsync(ProcessRunner.Describe("mcopy", ["-s", "-i", Image, "::*", directory + "/"]), TimeSpan.FromSeconds(60));
+        if (read.ExitCode == 0)
+        {
+            return null;
+        }
+
+        var copy = Path.Combine(Path.GetDirectoryName(diskPath)!, "esp-repaired.vfat");
+        try
+        {
+            await Tools.RunAsync("dd", $"if={diskPath}", $"of={copy}", "bs=1M", $"skip={offset.ToString(CultureInfo.InvariantCulture)}",
+                $"count={size.ToString(CultureInfo.InvariantCulture)}", "iflag=skip_bytes,count_bytes", "status=none");
+            // fsck.fat: 0 nothing to fix, 1 errors fixed, more: not repaired.
+            var repair = await ProcessRunner.RunAsync(ProcessRunner.Describe("fsck.fat", ["-a", "-w", copy]), TimeSpan.FromSeconds(60));
+            if (repair.ExitCode > 1)
+            {
+                throw new Xunit.Sdk.XunitException($"mtools refused the ESP and fsck.fat could not repair it:\n{read}\n{repair}");
+            }
+
+            Empty(directory);
+            await Tools.RunAsync("mcopy", "-s", "-i", copy, "::*", directory + "/");
+            return $"mtools refused the ESP ({read.StandardError.Trim()}); read it from a copy fsck.fat repaired:\n{repair.StandardOutput.Trim()}";
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    private static void Empty(string directory)
     {
         if (Directory.Exists(directory))
         {
@@ -16,7 +53,6 @@ public sealed class EspImage(string diskPath, long offset, long size)
         }
 
         Directory.CreateDirectory(directory);
-        await Tools.RunAsync("mcopy", "-s", "-i", Image, "::*", directory + "/");
     }
 
     /// <summary>Makes the ESP hold exactly the files of <paramref name="directory"/>: a new FAT32 filesystem written over it.</summary>
