@@ -101,6 +101,27 @@ public sealed class ReplicaTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task A_download_report_through_one_replica_right_after_the_other_granted_moves_the_machine_that_replica_last_saw_up_to_date()
+    {
+        await using var fleet = await ReplicatedFleet.StartAsync(log);
+        await fleet.PublishAsync(Old);
+        await fleet.PublishAsync(New);
+        await fleet.SetChannelAsync("stable", Old);
+        // B answers the machine as up to date and keeps that in its cache of machine states (for a second)...
+        var watch = Stopwatch.StartNew();
+        Assert.Equal("noupdate", (await fleet.CheckAsync(1, "mover", Old, "stable")).Status);
+
+        // ...A grants it the promoted release...
+        await fleet.SetChannelAsync("stable", New);
+        await fleet.TimeUntilAsync(async () => (await fleet.CheckAsync(0, "mover", Old, "stable")).Status == "ok");
+
+        // ...and the machine's download report through B moves it: B judges an event from the row, not from its cache.
+        await fleet.EventAsync(1, "mover", Old, type: 13, result: 1);
+        log.WriteLine($"the report reached B {watch.ElapsedMilliseconds} ms after B last saw the machine up to date");
+        Assert.Equal("Downloading", await fleet.StatusAsync(1, "mover"));
+    }
+
+    [Fact]
     public async Task A_replica_killed_with_SIGKILL_loses_no_status_change_it_answered()
     {
         await using var fleet = await ReplicatedFleet.StartAsync(log);

@@ -16,8 +16,11 @@ public sealed class Statements(DbConnection connection, DbTransaction transactio
 
     public DbTransaction Transaction { get; } = transaction;
 
-    /// <summary>The command for <paramref name="sql"/>, its <paramref name="parameters"/> declared in that order.</summary>
-    public DbCommand Get(string sql, IReadOnlyList<(string Name, DbType Type)> parameters)
+    /// <summary>
+    /// The command for <paramref name="sql"/>, its <paramref name="parameters"/> declared in that order (a parameter
+    /// without a type takes it from its value).
+    /// </summary>
+    public DbCommand Get(string sql, IReadOnlyList<(string Name, DbType? Type)> parameters)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -33,7 +36,11 @@ public sealed class Statements(DbConnection connection, DbTransaction transactio
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
-            parameter.DbType = type;
+            if (type is { } known)
+            {
+                parameter.DbType = known;
+            }
+
             command.Parameters.Add(parameter);
         }
 

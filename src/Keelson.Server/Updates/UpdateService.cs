@@ -108,9 +108,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         var view = await _groups.GetAsync(appId, app.Track ?? "", cancellationToken);
         if (view is not null)
         {
-            // An event moves a machine only while it holds a grant. On a shared store another replica may have granted
-            // it within the cache's second: a request with events is then judged from the machine's row.
-            var cached = app.Events.Count == 0 || _machines.OwnsStore ? _machines.Find(appId, machineId) : null;
+            var cached = _machines.OwnsStore || app.Events.All(IsRebootReport) ? _machines.Find(appId, machineId) : null;
             var state = cached ?? await ReadStateAsync(appId, machineId, cancellationToken);
             if (IsRoutine(app, state, view, trusted: refusal is null))
             {
@@ -140,6 +138,16 @@ public sealed partial class UpdateService : IAsyncDisposable
 
         return await HandleInTransactionAsync(new StatusCheck(app, appId, machineId, clientIp, refusal), cancellationToken);
     }
+
+    /// <summary>
+    /// The "updated and rebooted" report (3/2) that update_engine puts in every check. An event moves a machine only
+    /// while it holds a grant, and on a store replicas share, another replica may have granted this machine within the
+    /// second the cache may lag, so a request with events is judged from the machine's row - except this one: it moves
+    /// a machine only once it runs the version it was granted, which takes a download and a reboot after the grant,
+    /// never that second.
+    /// </summary>
+    private static bool IsRebootReport(OmahaEvent omahaEvent) =>
+        omahaEvent is { Type: OmahaEventType.UpdateComplete, Result: OmahaEventResult.SuccessReboot };
 
     private async Task<MachineState> ReadStateAsync(string appId, string machineId, CancellationToken cancellationToken)
     {
