@@ -46,12 +46,21 @@ public sealed class ServerOptions
     public TimeSpan InstanceRetention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
-    /// How many machines one pruning transaction deletes, with their history: small, so that the one writer is
-    /// never held long and checks keep answering while a large fleet is pruned.
+    /// The most machines one pruning transaction deletes, with their history; fewer when a transaction takes longer
+    /// than <see cref="PruneBatchTime"/>.
     /// </summary>
     public int PruneBatchSize { get; set; } = 500;
 
-    /// <summary>How long pruning waits between two batches, leaving the writer to the checks.</summary>
+    /// <summary>
+    /// How long one pruning transaction should hold the writer: the number of machines it deletes is sized to it from
+    /// the transaction before, so that checks keep answering while a large fleet is pruned, whatever the disk.
+    /// </summary>
+    public TimeSpan PruneBatchTime { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// The shortest wait between two pruning transactions, leaving the writer to the checks; pruning also waits at
+    /// least as long as its last transaction took, so that it never holds the writer more than half of the time.
+    /// </summary>
     public TimeSpan PrunePause { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How often the machines per version and status are sampled for the dashboard's charts.</summary>

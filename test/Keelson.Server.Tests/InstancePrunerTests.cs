@@ -56,7 +56,7 @@ public sealed class InstancePrunerTests
         var pruner = server.Services.GetRequiredService<InstancePruner>();
         var pruned = await pruner.PruneAsync(CancellationToken.None);
 
-        Assert.Equal(6, pruned);  // three full batches of two, then an empty one
+        Assert.Equal(6, pruned);  // in batches of at most two
         var remaining = await server.Http.GetFromJsonAsync<Page<InstanceInfo>>($"{server.AppPath}/instances?sort=machine", TestServer.Json);
         Assert.Equal(["alive0", "alive1", "gone0"], remaining!.Items.Select(i => i.MachineId));
         Assert.Equal(3, remaining.Total);
@@ -68,5 +68,32 @@ public sealed class InstancePrunerTests
             c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instance_history WHERE machine_id LIKE 'gone%' AND machine_id <> 'gone0'"),
             CancellationToken.None));
         Assert.Equal(0, await pruner.PruneAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_prune_whose_transactions_outlast_the_batch_time_deletes_fewer_machines_at_a_time_and_still_every_old_one()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.InstanceRetention = TimeSpan.FromDays(3650);
+            o.PruneBatchSize = 4;
+            // Every transaction takes longer than this: after the first, each deletes one machine.
+            o.PruneBatchTime = TimeSpan.FromTicks(1);
+            o.PrunePause = TimeSpan.Zero;
+        });
+        await server.PublishAsync("2605.10.0");
+        await server.SetChannelAsync("stable", "2605.10.0");
+        for (var i = 0; i < 9; i++)
+        {
+            await server.CheckAsync($"gone{i}", "2605.10.0");
+        }
+
+        server.Time.Advance(TimeSpan.FromDays(31));
+        await server.CheckAsync("alive", "2605.10.0");
+        server.Services.GetRequiredService<ServerOptions>().InstanceRetention = TimeSpan.FromDays(30);
+
+        Assert.Equal(9, await server.Services.GetRequiredService<InstancePruner>().PruneAsync(CancellationToken.None));
+        var remaining = await server.Http.GetFromJsonAsync<Page<InstanceInfo>>($"{server.AppPath}/instances", TestServer.Json);
+        Assert.Equal("alive", Assert.Single(remaining!.Items).MachineId);
     }
 }

@@ -94,9 +94,60 @@ public static class InstanceTable
         DbConnection connection, DbTransaction transaction, SqlDialect dialect,
         IReadOnlyCollection<InstanceRow> instances)
     {
+        ArgumentNullException.ThrowIfNull(dialect);
         await using var statements = new Statements(connection, transaction);
-        return await s_touch.ExecuteAsync(statements, dialect, instances);
+        if (dialect.ArrayParameters)
+        {
+            return await s_touch.ExecuteAsync(statements, dialect, instances);
+        }
+
+        var (timed, rest) = await TouchTimesAsync(statements, instances);
+        return timed + await s_touch.ExecuteAsync(statements, dialect, rest);
     }
+
+    /// <summary>
+    /// SQLite: sets only the last check time of the machines whose row already holds everything else the check
+    /// observed (the common case: a machine checking again from where it was); the others are left for the upsert.
+    /// </summary>
+    /// <remarks>
+    /// SQLite updates every index over a column an UPDATE sets, changed or not, and evaluates the count trigger: the
+    /// upsert of 2,000 known machines took 0.3-0.9 s in a 200,000-machine database, this update 0.05 s.
+    /// </remarks>
+    private static async Task<(int Written, List<InstanceRow> Others)> TouchTimesAsync(Statements statements, IReadOnlyCollection<InstanceRow> instances)
+    {
+        var command = statements.Get(TouchTime, s_touchTimeColumns.Select(column => ("@" + column.Parameter, (DbType?)column.Type)).ToArray());
+        var rest = new List<InstanceRow>();
+        var written = 0;
+        foreach (var instance in instances)
+        {
+            for (var c = 0; c < s_touchTimeColumns.Length; c++)
+            {
+                command.Parameters[c].Value = s_touchTimeColumns[c].Value(instance) ?? DBNull.Value;
+            }
+
+            if (await command.ExecuteNonQueryAsync() == 1)
+            {
+                written++;
+            }
+            else
+            {
+                rest.Add(instance);
+            }
+        }
+
+        return (written, rest);
+    }
+
+    private const string TouchTime = """
+        UPDATE instances SET last_check_at = @LastCheckAt
+        WHERE app_id = @AppId AND machine_id = @MachineId AND last_check_at <= @LastCheckAt
+          AND alias IS @Alias AND ip IS @Ip AND oem IS @Oem AND oem_version IS @OemVersion AND board IS @Board
+          AND aleph_version IS @AlephVersion AND version IS @Version AND track IS @Track AND group_id IS @GroupId
+        """;
+
+    /// <summary>The columns <see cref="TouchTime"/> compares, by the parameters of <see cref="s_columns"/>.</summary>
+    private static readonly RowColumn<InstanceRow>[] s_touchTimeColumns =
+        [.. s_columns.Where(column => column.Parameter is not ("Status" or "StatusReason" or "UpdateVersion" or "UpdateGrantedAt" or "LastErrorCode" or "FirstSeenAt"))];
 
     public static Task AppendHistoryAsync(Statements statements, SqlDialect dialect, IReadOnlyCollection<HistoryRow> rows) =>
         s_history.ExecuteAsync(statements, dialect, rows);

@@ -54,6 +54,25 @@ public sealed class RoutineCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_routine_check_that_reports_something_new_records_it_and_one_that_reports_the_same_moves_only_the_time()
+    {
+        await _server.CheckAsync("m5", "2605.10.0");
+        _server.Time.Advance(TimeSpan.FromMinutes(45));
+        var renamed = OmahaXml.Request("m5", "2605.10.0", "stable", "<ping active=\"1\"></ping><updatecheck></updatecheck>")
+            .Replace("machinealias=\"\"", "machinealias=\"web-5\"", StringComparison.Ordinal)
+            .Replace("oem=\"ami\"", "oem=\"gce\"", StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _server.PostOmahaAsync(renamed)).Status);
+        var changed = (await _server.InstanceAsync("m5")).Instance;
+        _server.Time.Advance(TimeSpan.FromMinutes(45));
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await _server.PostOmahaAsync(renamed)).Status);
+        var same = (await _server.InstanceAsync("m5")).Instance;
+
+        Assert.Equal(("web-5", "gce"), (changed.Alias, changed.Oem));
+        Assert.Equal(changed with { LastCheckAt = same.LastCheckAt }, same);
+        Assert.Equal(changed.LastCheckAt + TimeSpan.FromMinutes(45), same.LastCheckAt);
+    }
+
+    [Fact]
     public async Task Reads_of_many_machines_at_once_answer_each_machine_with_its_own_state()
     {
         // Granted machines (a row each) and machines never seen, read all at once: the reads share statements.
