@@ -76,14 +76,14 @@ public sealed class InstancePrunerTests
         await using var server = await TestServer.StartAsync(o =>
         {
             o.InstanceRetention = TimeSpan.FromDays(3650);
-            o.PruneBatchSize = 4;
-            // Every transaction takes longer than this: after the first, each deletes one machine.
+            o.PruneBatchSize = 40;
+            // Every transaction takes longer than this: after the first (40), each deletes the fewest the pruner takes (10).
             o.PruneBatchTime = TimeSpan.FromTicks(1);
             o.PrunePause = TimeSpan.Zero;
         });
         await server.PublishAsync("2605.10.0");
         await server.SetChannelAsync("stable", "2605.10.0");
-        for (var i = 0; i < 9; i++)
+        for (var i = 0; i < 75; i++)
         {
             await server.CheckAsync($"gone{i}", "2605.10.0");
         }
@@ -92,7 +92,7 @@ public sealed class InstancePrunerTests
         await server.CheckAsync("alive", "2605.10.0");
         server.Services.GetRequiredService<ServerOptions>().InstanceRetention = TimeSpan.FromDays(30);
 
-        Assert.Equal(9, await server.Services.GetRequiredService<InstancePruner>().PruneAsync(CancellationToken.None));
+        Assert.Equal(75, await server.Services.GetRequiredService<InstancePruner>().PruneAsync(CancellationToken.None));
         var remaining = await server.Http.GetFromJsonAsync<Page<InstanceInfo>>($"{server.AppPath}/instances", TestServer.Json);
         Assert.Equal("alive", Assert.Single(remaining!.Items).MachineId);
     }

@@ -22,6 +22,7 @@ public sealed partial class InstancePruner(
     : BackgroundService
 {
     private const int FirstBatchSize = 50;
+    private const int MinBatchSize = 10;
 
     /// <summary>Prunes every machine last seen before the retention period; returns how many.</summary>
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
@@ -75,7 +76,8 @@ public sealed partial class InstancePruner(
 
         // At most doubled at a time, so that one fast transaction (pages that happened to be cached) is not trusted too far.
         var fits = size * (options.PruneBatchTime / took);
-        return (int)Math.Clamp(Math.Min(fits, size * 2.0), 1, options.PruneBatchSize);
+        // Never fewer than MinBatchSize: a transaction's fixed cost must not shrink the batches to nothing.
+        return (int)Math.Clamp(Math.Min(fits, size * 2.0), Math.Min(MinBatchSize, options.PruneBatchSize), options.PruneBatchSize);
     }
 
     /// <summary>Deletes the oldest machines of one batch with their history; returns their ids.</summary>
@@ -83,13 +85,16 @@ public sealed partial class InstancePruner(
         database.WriteAsync(
             async (connection, transaction) =>
             {
-                // The oldest first, from the (app_id, last_check_at, machine_id) index; the condition is checked again
-                // on each row, so a machine that checked meanwhile (another replica) stays.
+                // The oldest first, from the (app_id, last_check_at, machine_id) index, then each deleted by its key: with
+                // the condition outside the subquery as well, SQLite walked every old machine's index entry instead
+                // (70 ms for one machine with 300,000 to prune). The condition is checked again on each row, so a
+                // machine that checked meanwhile (another replica) stays.
                 var machineIds = (await connection.QueryAsync<string>(
                     """
-                    DELETE FROM instances WHERE app_id = @appId AND last_check_at < @before AND machine_id IN (
-                        SELECT machine_id FROM instances WHERE app_id = @appId AND last_check_at < @before
+                    DELETE FROM instances WHERE (app_id, machine_id) IN (
+                        SELECT app_id, machine_id FROM instances WHERE app_id = @appId AND last_check_at < @before
                         ORDER BY last_check_at LIMIT @limit)
+                      AND last_check_at < @before
                     RETURNING machine_id
                     """,
                     new { appId, before, limit = size },
