@@ -69,12 +69,8 @@ public sealed partial class InstancePruner(
     /// <summary>The machines the next transaction deletes: as many as fit <see cref="ServerOptions.PruneBatchTime"/> at the last one's pace.</summary>
     private int NextBatchSize(int size, TimeSpan took)
     {
-        if (took <= TimeSpan.Zero)
-        {
-            return options.PruneBatchSize;
-        }
-
-        // At most doubled at a time, so that one fast transaction (pages that happened to be cached) is not trusted too far.
+        // At most doubled at a time, so that one fast transaction (pages that happened to be cached) is not trusted too
+        // far; a transaction the clock saw take no time makes the quotient infinite, and so doubles it too.
         var fits = size * (options.PruneBatchTime / took);
         // Never fewer than MinBatchSize: a transaction's fixed cost must not shrink the batches to nothing.
         return (int)Math.Clamp(Math.Min(fits, size * 2.0), Math.Min(MinBatchSize, options.PruneBatchSize), options.PruneBatchSize);
