@@ -46,6 +46,12 @@ public sealed class ServerOptions
     public TimeSpan InstanceRetention { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>
+    /// How often machines not seen for <see cref="InstanceRetention"/> are pruned, the first time at start-up;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for never on a schedule (a caller runs <c>InstancePruner.PruneAsync</c>).
+    /// </summary>
+    public TimeSpan PruneEvery { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// The most machines one pruning transaction deletes, with their history; fewer when a transaction takes longer
     /// than <see cref="PruneBatchTime"/>.
     /// </summary>

@@ -34,8 +34,9 @@ public sealed class InstancePrunerTests
     {
         await using var server = await TestServer.StartAsync(o =>
         {
-            // Nothing is pruned by the hourly run while the clock is advanced; the test prunes when it is ready.
-            o.InstanceRetention = TimeSpan.FromDays(3650);
+            // No scheduled run prunes beside the test's own (the clock is advanced past the hour).
+            o.PruneEvery = Timeout.InfiniteTimeSpan;
+            o.InstanceRetention = TimeSpan.FromDays(30);
             o.PruneBatchSize = 2;
             o.PrunePause = TimeSpan.Zero;
         });
@@ -52,7 +53,6 @@ public sealed class InstancePrunerTests
         server.Time.Advance(TimeSpan.FromDays(11));
         await server.CheckAsync("gone0", "2512.2.0", events: "");   // checked again: stays
 
-        server.Services.GetRequiredService<ServerOptions>().InstanceRetention = TimeSpan.FromDays(30);
         var pruner = server.Services.GetRequiredService<InstancePruner>();
         var pruned = await pruner.PruneAsync(CancellationToken.None);
 
@@ -75,7 +75,8 @@ public sealed class InstancePrunerTests
     {
         await using var server = await TestServer.StartAsync(o =>
         {
-            o.InstanceRetention = TimeSpan.FromDays(3650);
+            o.PruneEvery = Timeout.InfiniteTimeSpan;
+            o.InstanceRetention = TimeSpan.FromDays(30);
             o.PruneBatchSize = 40;
             // Every transaction takes longer than this: after the first (40), each deletes the fewest the pruner takes (10).
             o.PruneBatchTime = TimeSpan.FromTicks(1);
@@ -90,7 +91,6 @@ public sealed class InstancePrunerTests
 
         server.Time.Advance(TimeSpan.FromDays(31));
         await server.CheckAsync("alive", "2605.10.0");
-        server.Services.GetRequiredService<ServerOptions>().InstanceRetention = TimeSpan.FromDays(30);
 
         Assert.Equal(75, await server.Services.GetRequiredService<InstancePruner>().PruneAsync(CancellationToken.None));
         var remaining = await server.Http.GetFromJsonAsync<Page<InstanceInfo>>($"{server.AppPath}/instances", TestServer.Json);

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Keelson.Server.Updates;
 
 /// <summary>
-/// Deletes instances not seen for the retention period, with their history, once an hour, in transactions sized to
+/// Deletes instances not seen for the retention period, with their history, every <see cref="ServerOptions.PruneEvery"/>, in transactions sized to
 /// hold the writer about <see cref="ServerOptions.PruneBatchTime"/> (at most <see cref="ServerOptions.PruneBatchSize"/>
 /// machines) and a pause after each at least as long as it took, so that pruning a large part of a big fleet leaves
 /// the writer to the checks' batches at least half of the time.
@@ -109,7 +109,12 @@ public sealed partial class InstancePruner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        if (options.PruneEvery == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.PruneEvery, time);
         do
         {
             try
