@@ -15,9 +15,10 @@ namespace MillionMachines;
 /// about 30%), reports the seeding time and the database size per machine, times the dashboard's pages and admin API
 /// calls, then measures the Omaha check with wrk without and during a prune of the machines not seen for 30 days.
 ///   dotnet run -c Release --project benchmarks/MillionMachines -- [--machines N] [--requests N] [--data DIR]
-///       [--database postgres://...] [--check-seconds N] [--connections N] [--skip-pages] [--skip-checks]
-/// With --data the SQLite data folder is kept, and a later run on it skips the seeding (the prune has then already
-/// run: seed a fresh folder to measure it again).
+///       [--database postgres://...] [--check-seconds N] [--connections N] [--skip-pages] [--skip-checks] [--prune-seconds N]
+/// With --data the SQLite data folder is kept, and a later run on it skips the seeding (what the prune deleted is then
+/// gone: seed a fresh folder to measure it again). --prune-seconds stops the prune that long after it started and
+/// reports its pace, for a prune that would outlast the run.
 /// </summary>
 public static class Program
 {
@@ -63,7 +64,7 @@ public static class Program
         using (var database = Store.Open(options.Database, data))
         {
             await Migrations.ApplyAsync(database, TimeProvider.System, CancellationToken.None);
-            var existing = await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances"), CancellationToken.None);
+            var existing = await CountMachinesAsync(database);
             if (existing == 0)
             {
                 var report = await FleetSeed.SeedAsync(database, options.Machines, Seed, DateTimeOffset.UtcNow, Days, GoneShare, GoneDays);
@@ -82,7 +83,8 @@ public static class Program
             DataDirectory = data,
             AdminToken = PageBench.Token,
             // Nothing is pruned until the benchmark asks for it.
-            InstanceRetention = TimeSpan.FromDays(3650),
+            PruneEvery = Timeout.InfiniteTimeSpan,
+            InstanceRetention = s_retention,
         };
         // A million machines from one address is what the limits against floods stop: off here, explicitly, to measure the hot path.
         serverOptions.Limits.TurnOff();
@@ -105,19 +107,36 @@ public static class Program
             Console.WriteLine($"load: {Load()}");
             var quiet = await checks.RunAsync("routine checks");
             var pruner = server.Services.GetRequiredService<InstancePruner>();
-            serverOptions.InstanceRetention = s_retention;
+            var database = server.Services.GetRequiredService<Database>();
+            var machinesBefore = await CountMachinesAsync(database);
+            using var stopPrune = options.PruneSeconds > 0 ? new CancellationTokenSource(TimeSpan.FromSeconds(options.PruneSeconds)) : new CancellationTokenSource();
             var watch = Stopwatch.StartNew();
-            var prune = Task.Run(() => pruner.PruneAsync(CancellationToken.None));
+            var prune = Task.Run(() => pruner.PruneAsync(stopPrune.Token));
             var during = await checks.RunAsync($"routine checks while pruning machines not seen for {s_retention.TotalDays:0} days");
             var wrkEnded = watch.Elapsed;
-            var pruned = await prune;
-            Console.WriteLine($"pruned {pruned:N0} machines in {watch.Elapsed.TotalSeconds:0.0} s; wrk ran for the first {wrkEnded.TotalSeconds:0.0} s of it" +
+            var stopped = false;
+            try
+            {
+                await prune;
+            }
+            catch (OperationCanceledException)
+            {
+                stopped = true;
+            }
+
+            var pruned = machinesBefore - await CountMachinesAsync(database);
+            Console.WriteLine($"pruned {pruned:N0} machines in {watch.Elapsed.TotalSeconds:0.0} s ({pruned / watch.Elapsed.TotalSeconds:N0}/s)" +
+                (stopped ? $", stopped by --prune-seconds {options.PruneSeconds}" : "") +
+                $"; wrk ran for the first {wrkEnded.TotalSeconds:0.0} s of it" +
                 (watch.Elapsed < wrkEnded * 0.9 ? " (the prune ended before wrk: a longer prune or a shorter --check-seconds measures only pruning)" : ""));
             Console.WriteLine($"check p99: {quiet.P99} quiet, {during.P99} while pruning (target 25 ms); load: {Load()}");
         }
 
         await server.StopAsync();
     }
+
+    private static Task<long> CountMachinesAsync(Database database) =>
+        database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instances"), CancellationToken.None);
 
     private static string Load() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

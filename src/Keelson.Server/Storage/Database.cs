@@ -19,6 +19,7 @@ public sealed class Database : IDisposable
     // write without a second writer of this process in between); writes of other replicas are not held here.
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly string? _sqliteConnectionString;
+    private readonly WalCheckpoints? _checkpoints;
     private readonly NpgsqlDataSource? _postgres;
     private readonly NpgsqlConnectionStringBuilder? _postgresSettings;
 
@@ -27,11 +28,17 @@ public sealed class Database : IDisposable
         DefaultTypeMap.MatchNamesWithUnderscores = true;
     }
 
-    private Database(SqlDialect dialect, string description, string? sqliteConnectionString, NpgsqlConnectionStringBuilder? postgres)
+    private Database(
+        SqlDialect dialect, string description, string? sqliteConnectionString, NpgsqlConnectionStringBuilder? postgres, TimeSpan checkpointEvery = default)
     {
         Dialect = dialect;
         Description = description;
         _sqliteConnectionString = sqliteConnectionString;
+        if (sqliteConnectionString is not null && new SqliteConnectionStringBuilder(sqliteConnectionString).DataSource != ":memory:")
+        {
+            _checkpoints = new WalCheckpoints(CheckpointAsync, checkpointEvery);
+        }
+
         if (postgres is not null)
         {
             _postgresSettings = postgres;
@@ -55,8 +62,11 @@ public sealed class Database : IDisposable
         return location.Kind == DatabaseKind.Sqlite ? OpenSqlite(location.Path) : OpenPostgres(location.Postgres!);
     }
 
-    /// <summary>A SQLite database in <paramref name="path"/>, created when absent.</summary>
-    public static Database OpenSqlite(string path)
+    /// <summary>
+    /// A SQLite database in <paramref name="path"/>, created when absent; its write-ahead log is checkpointed in the
+    /// background at most every <paramref name="checkpointEvery"/> (<see cref="WalCheckpoints.DefaultInterval"/> by default).
+    /// </summary>
+    public static Database OpenSqlite(string path, TimeSpan? checkpointEvery = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (path != ":memory:")
@@ -73,7 +83,7 @@ public sealed class Database : IDisposable
             ForeignKeys = true,
             DefaultTimeout = 30,
         };
-        return new Database(SqlDialect.Sqlite, $"sqlite:{path}", builder.ToString(), null);
+        return new Database(SqlDialect.Sqlite, $"sqlite:{path}", builder.ToString(), null, checkpointEvery ?? WalCheckpoints.DefaultInterval);
     }
 
     /// <summary>A PostgreSQL database (pooled connections); it must exist, its tables are created by <see cref="Migrations"/>.</summary>
@@ -106,8 +116,8 @@ public sealed class Database : IDisposable
         await connection.ExecuteAsync(write
             // WAL lets reads run beside the writer and is kept in the file once set; synchronous is per connection.
             // NORMAL in WAL mode keeps every committed transaction across a process kill (kill -9); only an
-            // operating system crash can lose the last commits.
-            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=1073741824;"
+            // operating system crash can lose the last commits. No commit checkpoints the log: WalCheckpoints does.
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; PRAGMA mmap_size=1073741824;"
             : "PRAGMA mmap_size=1073741824;");
 
         return connection;
@@ -138,6 +148,7 @@ public sealed class Database : IDisposable
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var result = await work(connection, transaction);
             await transaction.CommitAsync(cancellationToken);
+            _checkpoints?.Wrote();
             return result;
         }
         finally
@@ -147,8 +158,29 @@ public sealed class Database : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies what it can of SQLite's write-ahead log into the database file, holding the writer: measured at a million
+    /// machines, a checkpoint beside the writer stalled the checks' reads (p99 53-118 ms instead of 15 ms while pruning).
+    /// </summary>
+    private async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(write: true, cancellationToken);
+            await connection.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE)");
+        }
+        finally
+        {
+            _writeGate.Release();
+            StoreMetrics.Checkpoint(startedAt);
+        }
+    }
+
     public void Dispose()
     {
+        _checkpoints?.Dispose();
         _writeGate.Dispose();
         if (_postgres is not null)
         {
