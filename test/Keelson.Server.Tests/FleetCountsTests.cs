@@ -53,6 +53,42 @@ public sealed class FleetCountsTests : IAsyncLifetime
         Assert.Equal(0L, await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instance_counts WHERE machines <= 0"), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_backlog_of_50000_changes_on_a_table_the_statistics_saw_emptied_is_folded_in_batches()
+    {
+        var database = _server.Services.GetRequiredService<Database>();
+        var counts = _server.Services.GetRequiredService<FleetCounts>();
+        var group = await database.ReadAsync(c => c.ExecuteScalarAsync<string>("SELECT id FROM update_groups WHERE name = 'alpha'"), CancellationToken.None);
+        // A burst of first sightings: a machine counted and uncounted in turn, 50,000 changes that add up to nothing in
+        // every batch.
+        Task BurstAsync() => database.WriteAsync(
+            (c, t) => c.ExecuteAsync(
+                """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+                INSERT INTO instance_count_changes (app_id, group_id, status, version, status_reason, last_error_code, machines)
+                SELECT @app, @group, 'Complete', '9.9.9', '', -1, CASE WHEN i % 2 = 1 THEN 1 ELSE -1 END FROM n
+                """,
+                new { app = TestServer.CoreOsApp, group },
+                t),
+            CancellationToken.None);
+        await BurstAsync();
+        await counts.FoldAsync(CancellationToken.None);
+        // As autovacuum leaves it between folds when it cannot take the table's lock to truncate it: pages, and
+        // statistics that say none of them holds a row (found so at a million machines).
+        await database.ReadAsync(
+            c => c.ExecuteAsync(database.Dialect == SqlDialect.Postgres ? "VACUUM (TRUNCATE false, ANALYZE) instance_count_changes" : "ANALYZE instance_count_changes"),
+            CancellationToken.None);
+        await BurstAsync();
+
+        // Before the fix PostgreSQL ran this fold as a nested loop (the LIMIT subquery again for every row) and hit its
+        // 30 s command timeout.
+        await counts.FoldAsync(CancellationToken.None);
+
+        Assert.Equal(0L, await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instance_count_changes"), CancellationToken.None));
+        Assert.Equal(0L, await database.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM instance_counts"), CancellationToken.None));
+        await AssertSummariesMatchRowsAsync();
+    }
+
     private async Task AssertSummariesMatchRowsAsync()
     {
         // Routine checks are written in batches: the rows counted here include every check made so far.

@@ -51,13 +51,19 @@ public sealed partial class FleetCounts(Database database, ILogger<FleetCounts> 
             var batch = await database.WriteAsync(
                 async (connection, transaction) =>
                 {
+                    // The oldest changes up to the FoldBatch-th, as a range of ids: each bound is found once. With
+                    // `id IN (SELECT ... LIMIT)`, PostgreSQL, whose statistics see this table empty between folds, ran the
+                    // subquery again for every row (a nested loop): 50,000 changes took longer than the 30 s timeout.
                     var changes = (await connection.QueryAsync<Change>(
                         """
-                        DELETE FROM instance_count_changes WHERE id IN (SELECT id FROM instance_count_changes ORDER BY id LIMIT @limit)
+                        DELETE FROM instance_count_changes
+                        WHERE id <= COALESCE(
+                            (SELECT id FROM instance_count_changes ORDER BY id LIMIT 1 OFFSET @skip),
+                            (SELECT MAX(id) FROM instance_count_changes))
                         RETURNING app_id AS AppId, group_id AS GroupId, status AS Status, version AS Version,
                             status_reason AS Reason, last_error_code AS ErrorCode, machines AS Machines
                         """,
-                        new { limit = FoldBatch },
+                        new { skip = FoldBatch - 1 },
                         transaction)).ToList();
                     var sums = changes
                         .GroupBy(c => (c.AppId, c.GroupId, c.Status, c.Version, c.Reason, c.ErrorCode))
