@@ -6,7 +6,8 @@ namespace Keelson.Server.Storage;
 /// <summary>
 /// How long the store takes (<c>keelson_store_operation_duration_seconds</c>, by operation <c>read</c>, <c>write</c> or,
 /// on SQLite, <c>checkpoint</c>): the time <see cref="Database.ReadAsync"/>, <see cref="Database.WriteAsync"/> and a
-/// background checkpoint take, waiting for the writer included. One process-wide meter, since a database is opened before the server's services exist.
+/// background checkpoint take, waiting for the writer included. One process-wide meter, since a database is opened
+/// before the server's services exist.
 /// </summary>
 public static class StoreMetrics
 {

@@ -7,10 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace Keelson.Server.Updates;
 
 /// <summary>
-/// Deletes instances not seen for the retention period, with their history, every <see cref="ServerOptions.PruneEvery"/>, in transactions sized to
-/// hold the writer about <see cref="ServerOptions.PruneBatchTime"/> (at most <see cref="ServerOptions.PruneBatchSize"/>
-/// machines) and a pause after each at least as long as it took, so that pruning a large part of a big fleet leaves
-/// the writer to the checks' batches at least half of the time.
+/// Deletes instances not seen for the retention period, with their history, every <see cref="ServerOptions.PruneEvery"/>,
+/// in transactions sized to hold the writer about <see cref="ServerOptions.PruneBatchTime"/> (at most
+/// <see cref="ServerOptions.PruneBatchSize"/> machines) and a pause after each at least as long as it took, so that
+/// pruning a large part of a big fleet leaves the writer to the checks' batches at least half of the time.
 /// </summary>
 /// <remarks>
 /// Sized by time, not by a number of machines: with a million machines in SQLite, 500 machines and their history took
