@@ -29,14 +29,14 @@ public sealed class Database : IDisposable
     }
 
     private Database(
-        SqlDialect dialect, string description, string? sqliteConnectionString, NpgsqlConnectionStringBuilder? postgres, TimeSpan checkpointEvery = default)
+        SqlDialect dialect, string description, string? sqliteConnectionString, NpgsqlConnectionStringBuilder? postgres, TimeSpan? checkpointEvery = null)
     {
         Dialect = dialect;
         Description = description;
         _sqliteConnectionString = sqliteConnectionString;
-        if (sqliteConnectionString is not null && new SqliteConnectionStringBuilder(sqliteConnectionString).DataSource != ":memory:")
+        if (checkpointEvery is { } every)
         {
-            _checkpoints = new WalCheckpoints(CheckpointAsync, checkpointEvery);
+            _checkpoints = new WalCheckpoints(CheckpointAsync, every);
         }
 
         if (postgres is not null)
@@ -83,7 +83,9 @@ public sealed class Database : IDisposable
             ForeignKeys = true,
             DefaultTimeout = 30,
         };
-        return new Database(SqlDialect.Sqlite, $"sqlite:{path}", builder.ToString(), null, checkpointEvery ?? WalCheckpoints.DefaultInterval);
+        // An in-memory database has no log to checkpoint.
+        return new Database(
+            SqlDialect.Sqlite, $"sqlite:{path}", builder.ToString(), null, path == ":memory:" ? null : checkpointEvery ?? WalCheckpoints.DefaultInterval);
     }
 
     /// <summary>A PostgreSQL database (pooled connections); it must exist, its tables are created by <see cref="Migrations"/>.</summary>
@@ -188,7 +190,9 @@ public sealed class Database : IDisposable
         }
         else
         {
-            SqliteConnection.ClearAllPools();
+            // This database's connections only: closing another's idle ones would make SQLite checkpoint that file.
+            using var connection = new SqliteConnection(_sqliteConnectionString);
+            SqliteConnection.ClearPool(connection);
         }
     }
 }
