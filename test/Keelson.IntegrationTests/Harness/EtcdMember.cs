@@ -255,8 +255,8 @@ public sealed class EtcdMember : IAsyncDisposable
             var serial = new byte[16];
             RandomNumberGenerator.Fill(serial);
             serial[0] &= 0x7f;
-            var now = DateTimeOffset.UtcNow;
-            using var issued = request.Create(ca, now.AddMinutes(-5), now.AddDays(1), serial);
+            // Exactly the CA's validity: a leaf's own "now + 1 day" could fall a second past the CA's (a CI failure).
+            using var issued = request.Create(ca, new DateTimeOffset(ca.NotBefore), new DateTimeOffset(ca.NotAfter), serial);
             File.WriteAllText(certFile, issued.ExportCertificatePem());
             File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
         }
