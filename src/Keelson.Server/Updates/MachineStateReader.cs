@@ -78,7 +78,7 @@ public sealed class MachineStateReader : IAsyncDisposable
         foreach (var app in batch.GroupBy(pending => pending.AppId))
         {
             var rows = await InstanceTable.FindManyAsync(
-                connection, null, _database.Dialect, app.Key, app.Select(pending => pending.MachineId).Distinct().ToList());
+                connection, null, _database.Dialect, app.Key, app.Select(pending => pending.MachineId).ToList());
             foreach (var row in rows.Values)
             {
                 found[(app.Key, row.MachineId)] = MachineState.Of(row);

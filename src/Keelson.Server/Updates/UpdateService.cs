@@ -286,7 +286,7 @@ public sealed partial class UpdateService : IAsyncDisposable
         var rows = memo.Part<CheckWrites>().Rows;
         foreach (var app in checks.GroupBy(check => check.AppId))
         {
-            var machineIds = app.Select(check => check.MachineId).Distinct().ToList();
+            var machineIds = app.Select(check => check.MachineId).ToList();
             var found = await InstanceTable.FindManyAsync(connection, transaction, _database.Dialect, app.Key, machineIds);
             foreach (var machineId in machineIds)
             {
