@@ -24,12 +24,14 @@ public sealed class GroupCommitTests : IAsyncLifetime
     [Fact]
     public async Task A_failing_unit_fails_alone_and_the_rest_of_its_batch_commits()
     {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource();
         await using var commits = new GroupCommit<int, int>(_database, async (connection, transaction, id, memo) =>
         {
             if (id == 0)
             {
                 // Holds the writer, so that the next units queue up and are taken as one batch.
+                started.SetResult();
                 await release.Task;
             }
 
@@ -39,6 +41,10 @@ public sealed class GroupCommitTests : IAsyncLifetime
         }, maxBatch: 100);
 
         var first = commits.RunAsync(0, CancellationToken.None);
+
+        // Only once unit 0 runs are the others queued: had the writer woken while they were being queued, it could
+        // have taken some of them into unit 0's batch.
+        await started.Task;
         var rest = Enumerable.Range(1, 20).Select(id => commits.RunAsync(id, CancellationToken.None)).ToList();
         release.SetResult();
 
@@ -62,11 +68,13 @@ public sealed class GroupCommitTests : IAsyncLifetime
     [Fact]
     public async Task Units_of_one_batch_share_a_transaction_and_see_the_writes_before_them()
     {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource();
         await using var commits = new GroupCommit<int, long>(_database, async (connection, transaction, id, memo) =>
         {
             if (id == 0)
             {
+                started.SetResult();
                 await release.Task;
             }
 
@@ -75,6 +83,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         }, maxBatch: 100);
 
         var first = commits.RunAsync(0, CancellationToken.None);
+        await started.Task;
         var rest = Enumerable.Range(1, 10).Select(id => commits.RunAsync(id, CancellationToken.None)).ToList();
         release.SetResult();
 
