@@ -61,9 +61,6 @@ public sealed partial class UpdateService : IAsyncDisposable
             database, RunCheckAsync, MaxChecksPerTransaction, ReadRowsAsync, (_, _, memo) => WriteDeferredAsync(memo));
     }
 
-    /// <summary>Transactions that committed the checks of more than one machine.</summary>
-    public long SharedCommits => _commits.SharedBatches;
-
     /// <summary>Answers a request from <paramref name="clientIp"/> that proved <paramref name="caller"/> (see <see cref="MachineTrust"/>).</summary>
     public async Task<CheckAnswer> HandleAsync(OmahaRequest request, string clientIp, MachineCaller caller, CancellationToken cancellationToken)
     {
