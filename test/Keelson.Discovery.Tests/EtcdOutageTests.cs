@@ -1,5 +1,6 @@
 using System.Net;
 using Keelson.IntegrationTests.Harness;
+using Keelson.TestSupport;
 
 namespace Keelson.Discovery.Tests;
 
@@ -34,7 +35,7 @@ public sealed class EtcdOutageTests
         cluster.Members[0].Start();
         await cluster.WaitUntilHealthyAsync();
 
-        await KeysApiTests.WaitUntilAsync(async () => (await host.GetAsync("/health")).Status == HttpStatusCode.OK);
+        await Eventually.HoldsAsync(async () => (await host.GetAsync("/health")).Status == HttpStatusCode.OK, "/health answers 200 again");
         var listed = await host.GetAsync($"/{token}");
         Assert.Equal(2, listed.Index);
         Assert.Equal(HttpStatusCode.Created, (await host.PutAsync($"/{token}/bbbb?prevExist=false", "infra1=http://10.0.1.11:2380")).Status);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Keelson.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Keelson.Discovery.Tests;
@@ -264,7 +265,7 @@ public abstract class KeysApiTests : IAsyncLifetime
 
         // No waitIndex: from the next change on - so the change is made once the watch is held, not before.
         var watch = host.GetAsync($"/{token}?recursive=true&wait=true");
-        await WaitUntilAsync(() => Task.FromResult(host.HeldWatches == 1));
+        await Eventually.HoldsAsync(() => Task.FromResult(host.HeldWatches == 1), "the host holds the watch");
         await host.PutAsync($"/{token}/{MemberA}?prevExist=false", "infra0=http://10.0.1.10:2380");
         var seen = await watch;
 
@@ -461,7 +462,7 @@ public abstract class KeysApiTests : IAsyncLifetime
         var host = await StartAsync();
         var token = await host.NewTokenAsync();
         var watch = host.GetAsync($"/{token}?recursive=true&wait=true&waitIndex=2");
-        await WaitUntilAsync(() => Task.FromResult(host.HeldWatches == 1));
+        await Eventually.HoldsAsync(() => Task.FromResult(host.HeldWatches == 1), "the host holds the watch");
 
         var clock = Stopwatch.StartNew();
         await host.StopAsync();
@@ -518,7 +519,7 @@ public abstract class KeysApiTests : IAsyncLifetime
 
         time.Advance(TimeSpan.FromHours(25));
 
-        await WaitUntilAsync(async () => (await host.GetAsync($"/{token}")).Status == HttpStatusCode.NotFound);
+        await Eventually.HoldsAsync(async () => (await host.GetAsync($"/{token}")).Status == HttpStatusCode.NotFound, $"/{token} is gone");
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -543,18 +544,6 @@ public abstract class KeysApiTests : IAsyncLifetime
         Assert.Equal(created, node.GetProperty("createdIndex").GetInt64());
         Assert.Equal(modified, node.GetProperty("modifiedIndex").GetInt64());
         Assert.False(node.TryGetProperty("dir", out _));
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails after 30 s.</summary>
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the condition did not hold within 30 s");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
     }
 
     protected TestStore Track(TestStore store)

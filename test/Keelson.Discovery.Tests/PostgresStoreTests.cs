@@ -1,5 +1,6 @@
 using System.Net;
 using Keelson.Discovery.Storage;
+using Keelson.TestSupport;
 using Npgsql;
 
 namespace Keelson.Discovery.Tests;
@@ -35,7 +36,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
             $"SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {PostgresDiscoveryStore.Channel}'"));
 
         var watch = a.GetAsync($"/{token}?recursive=true&wait=true&waitIndex=2");
-        await KeysApiTests.WaitUntilAsync(() => Task.FromResult(a.HeldWatches == 1));
+        await Eventually.HoldsAsync(() => Task.FromResult(a.HeldWatches == 1), "replica a holds the watch");
         var put = await b.PutAsync($"/{token}/bbbb?prevExist=false", "infra1=http://10.0.1.11:2380");
         var seen = await watch.WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Keelson.Limits;
 using Keelson.Server.Api.Contracts;
 using Keelson.Server.FleetLock;
+using Keelson.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -216,7 +217,7 @@ public sealed class LimitsTests
             Assert.True(refused, "a second connection was served while the cap of 1 was held");
         }
 
-        await WaitUntilAsync(async () =>
+        await Eventually.HoldsAsync(async () =>
         {
             try
             {
@@ -226,7 +227,7 @@ public sealed class LimitsTests
             {
                 return false;
             }
-        });
+        }, "the server answers /health again once the held connection is gone");
     }
 
     [Fact]
@@ -248,7 +249,7 @@ public sealed class LimitsTests
         var status = await reader.ReadLineAsync(timeout.Token);
 
         Assert.Equal("HTTP/1.1 408 Request Timeout", status);
-        await WaitUntilAsync(() => Task.FromResult(logs.Entries.Any(e => e.Id.Id == 202)),
+        await Eventually.HoldsAsync(() => Task.FromResult(logs.Entries.Any(e => e.Id.Id == 202)), "the 408 is logged (event 202)",
             () => string.Join("\n", logs.Entries.Select(e => $"{e.Level} {e.Category} {e.Id}: {e.Message} {e.Exception?.GetType()}")));
         var line = Assert.Single(logs.Entries, e => e.Id.Id == 202);
         Assert.Equal(LogLevel.Warning, line.Level);
@@ -281,15 +282,5 @@ public sealed class LimitsTests
             "Limit checks refused a request from 192.0.2.1 (1000 refusals under it since its last line; one line per 60 s at most)",
         ], logs.Entries.Select(e => e.Message));
         Assert.All(logs.Entries, e => Assert.Equal(LogLevel.Warning, e.Level));
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string>? describe = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold within 10 s " + describe?.Invoke());
-            await Task.Delay(20);
-        }
     }
 }

@@ -3,6 +3,7 @@ using Keelson.Metrics;
 using Keelson.Server.Metrics;
 using Keelson.Server.Rollout;
 using Keelson.Server.Updates;
+using Keelson.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Keelson.Server.Tests.Metrics;
@@ -68,7 +69,7 @@ public sealed class ServerMetricsTests : IAsyncLifetime
 
         await _server.Http.GetAsync($"{_server.AppPath}/instances/b0000000000000000000000000000000");
 
-        var metrics = await ScrapeAsync();
+        var metrics = await ScrapeWhenRecordedAsync(("POST", "/v1/update/", 3), ("GET", "/api/apps/{appId}/instances/{machineId}", 1));
 
         Assert.Equal(3, metrics.Value("keelson_http_server_request_duration_seconds_count",
             ("http_request_method", "POST"), ("http_route", "/v1/update/"), ("http_response_status_code", "200")));
@@ -117,7 +118,7 @@ public sealed class ServerMetricsTests : IAsyncLifetime
             await new HttpClient { BaseAddress = _server.BaseUrl }.SendAsync(request);
         }
 
-        var metrics = await ScrapeAsync();
+        var metrics = await ScrapeWhenRecordedAsync(("POST", "/v1/steady-state", 1));
 
         Assert.Equal(1, metrics.Value("keelson_fleetlock_requests_total", ("operation", "pre_reboot"), ("outcome", "locked")));
         Assert.Equal(1, metrics.Value("keelson_fleetlock_requests_total", ("operation", "pre_reboot"), ("outcome", "failed_lock_semaphore_full")));
@@ -142,6 +143,24 @@ public sealed class ServerMetricsTests : IAsyncLifetime
             Assert.True(metrics.Help.TryGetValue(name, out var help) && help.Length > 10, $"{name} has no HELP line");
             Assert.Equal(type == "counter", name.EndsWith("_total", StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>
+    /// A scrape once the request durations of these routes are counted: ASP.NET Core records a request's duration as
+    /// it disposes of the request, which can be after the client has read the answer.
+    /// </summary>
+    private async Task<PrometheusText> ScrapeWhenRecordedAsync(params (string Method, string Route, int Count)[] requests)
+    {
+        PrometheusText metrics = null!;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                metrics = await ScrapeAsync();
+                return requests.All(r => metrics.Value("keelson_http_server_request_duration_seconds_count",
+                    ("http_request_method", r.Method), ("http_route", r.Route), ("http_response_status_code", "200")) >= r.Count);
+            },
+            "the request durations are recorded: " + string.Join(", ", requests));
+        return metrics;
     }
 
     private async Task<PrometheusText> ScrapeAsync()

@@ -135,22 +135,12 @@ public sealed class TokenTests : IAsyncLifetime
         await using var two = await TestServer.StartAsync(database: database);
         var secret = await one.CreateTokenAsync("roaming", "viewer");
         var store = two.Services.GetRequiredService<TokenStore>();
-        await WaitUntilAsync(async () => await store.AuthenticateAsync(secret, CancellationToken.None) is not null, "the token reaches replica two");
+        await Eventually.HoldsAsync(async () => await store.AuthenticateAsync(secret, CancellationToken.None) is not null, "the token reaches replica two");
 
         Assert.Equal(HttpStatusCode.OK, (await one.Http.DeleteAsync("/api/tokens/roaming")).StatusCode);
 
-        await WaitUntilAsync(async () => await store.AuthenticateAsync(secret, CancellationToken.None) is null, "the revoke reaches replica two");
+        await Eventually.HoldsAsync(async () => await store.AuthenticateAsync(secret, CancellationToken.None) is null, "the revoke reaches replica two");
         using var client = two.ClientWith(secret);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/apps")).StatusCode);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"within 5 seconds: {what}");
-            await Task.Delay(20);
-        }
     }
 }
