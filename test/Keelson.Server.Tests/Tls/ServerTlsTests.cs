@@ -261,16 +261,11 @@ public sealed class ServerTlsTests
     {
         public Uri Url { get; } = url;
 
-        /// <summary>Waits (up to 10 s) for a logged line holding <paramref name="text"/>; the refusal is logged as the handshake ends.</summary>
-        public async Task WaitForLogAsync(string text)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!log.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal)))
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"no log line holds '{text}'; the log:\n{string.Join('\n', log.Entries.Select(e => e.Message))}");
-                await Task.Delay(20);
-            }
-        }
+        /// <summary>Waits for a logged line holding <paramref name="text"/>; the refusal is logged as the handshake ends.</summary>
+        public Task WaitForLogAsync(string text) => Eventually.HoldsAsync(
+            () => Task.FromResult(log.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal))),
+            $"a log line holds '{text}'",
+            () => "the log:\n" + string.Join('\n', log.Entries.Select(e => e.Message)));
 
         public async ValueTask DisposeAsync()
         {
