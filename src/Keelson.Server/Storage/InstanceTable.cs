@@ -93,7 +93,7 @@ public static class InstanceTable
               SELECT found.* FROM unnest(@machineIds) AS wanted(machine_id)
               CROSS JOIN LATERAL (SELECT * FROM instances WHERE app_id = @appId AND machine_id = wanted.machine_id LIMIT 1) AS found
               """
-            : "SELECT * FROM instances WHERE app_id = @appId AND machine_id IN @machineIds";
+            : $"SELECT * FROM instances WHERE app_id = @appId AND {dialect.In("machine_id", "@machineIds")}";
     }
 
     /// <summary>Records status changes (each machine once): the whole row of each machine.</summary>
